@@ -1,0 +1,15 @@
+"""Lambda authorizer of the HTTP API: checks as-api-key (or the legacy aftership-api-key)."""
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.data_classes import APIGatewayAuthorizerEventV2, event_source
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from trackline.services.authorization import verdict_for
+
+logger = Logger()
+
+
+@logger.inject_lambda_context(clear_state=True)
+@event_source(data_class=APIGatewayAuthorizerEventV2)
+def handler(event: APIGatewayAuthorizerEventV2, context: LambdaContext) -> dict:
+    return verdict_for(event.headers)

@@ -1,0 +1,1 @@
+"""The HTTP edge shared by the API functions: envelope, error mapping, guard, routes."""

@@ -1,0 +1,112 @@
+"""The one place where errors become HTTP responses."""
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from botocore.exceptions import BotoCoreError, ClientError
+
+from trackline.api.envelope import failure
+from trackline.errors import (
+    InvalidJson,
+    InvalidTrackingNumber,
+    InvalidValue,
+    RouteNotFound,
+    TracklineError,
+    TrackingNumberRequired,
+    ValueRequired,
+    error_for_code,
+)
+from trackline.models.fields import META_ERROR_PREFIX
+
+logger = Logger(child=True)
+
+_WRAPPERS = frozenset({"tracking", "notification"})
+_SOURCES = frozenset({"body", "query", "path", "header"})
+_THROTTLED = frozenset({"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"})
+
+
+class ServiceUnavailable(TracklineError):
+    """The store is throttling or unreachable: a 503 the official SDKs retry on their own."""
+
+    meta_code = 503
+    http_status = 503
+    meta_type = "InternalError"
+    default_message = "The service is busy. Please retry in a moment."
+
+
+class InternalError(TracklineError):
+    meta_code = 500
+    http_status = 500
+    meta_type = "InternalError"
+    default_message = "Something went wrong on Trackline's end."
+
+
+def domain_error_from_validation(errors: list[dict[str, Any]]) -> TracklineError:
+    """Turn pydantic's first complaint into the contract's code and a message naming the field."""
+    ordered = sorted(errors, key=lambda error: not str(error.get("type", "")).startswith(META_ERROR_PREFIX))
+    error = ordered[0] if ordered else {}
+    kind = str(error.get("type", ""))
+    if kind == "json_invalid":
+        return InvalidJson()
+    if kind.startswith(META_ERROR_PREFIX):
+        return error_for_code(int(kind.removeprefix(META_ERROR_PREFIX)), error.get("msg", ""))
+    path = _field_path(error.get("loc", ()))
+    field = path[0] if path else "body"
+    if kind == "missing":
+        return TrackingNumberRequired() if field == "tracking_number" else ValueRequired(_readable(path) or field)
+    if field == "tracking_number":
+        return InvalidTrackingNumber()
+    detail = str(error.get("msg", "")).removeprefix("Value error, ")
+    where = _readable(path)
+    return InvalidValue(field, f"{where}: {detail}" if where != field else detail)
+
+
+def _field_path(loc: tuple) -> list[str | int]:
+    parts = list(loc)
+    if parts and parts[0] in _SOURCES:
+        source = parts.pop(0)
+        if source == "query" and len(parts) > 1 and parts[0] == "query":
+            parts.pop(0)  # a query model parameter nests its fields under its own name
+    if parts and parts[0] in _WRAPPERS:
+        parts.pop(0)
+    return parts
+
+
+def _readable(path: list[str | int]) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def register_error_handlers(app: APIGatewayHttpResolver) -> None:
+    @app.exception_handler(TracklineError)
+    def _domain(error: TracklineError) -> Response:
+        return failure(error)
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid(error: RequestValidationError) -> Response:
+        return failure(domain_error_from_validation(list(error.errors())))
+
+    @app.not_found
+    def _unknown_route(_: NotFoundError) -> Response:
+        return failure(RouteNotFound())
+
+    @app.exception_handler(ClientError)
+    def _store(error: ClientError) -> Response:
+        code = error.response.get("Error", {}).get("Code", "")
+        logger.exception("DynamoDB request failed", extra={"error_code": code})
+        return failure(ServiceUnavailable() if code in _THROTTLED else InternalError())
+
+    @app.exception_handler(BotoCoreError)
+    def _network(error: BotoCoreError) -> Response:
+        logger.exception("AWS request failed", extra={"error_type": type(error).__name__})
+        return failure(ServiceUnavailable())
+
+    @app.exception_handler(Exception)
+    def _unexpected(error: Exception) -> Response:
+        logger.exception("Unhandled error", extra={"error_type": type(error).__name__})
+        return failure(InternalError())

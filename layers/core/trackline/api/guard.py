@@ -1,0 +1,41 @@
+"""What every API request passes before routing: the authorizer's verdict and the body size.
+
+API Gateway HTTP APIs cannot shape an authorizer's refusal, so the authorizer lets every request
+through with its verdict in the context, and this guard answers a refused one with the contract's
+401 envelope. It fails closed: no verdict at all is a refusal too.
+"""
+
+import base64
+from typing import Any
+
+from aws_lambda_powertools.middleware_factory import lambda_handler_decorator
+
+from trackline import API_BASE_PATH
+from trackline.api.envelope import failure_result
+from trackline.errors import PayloadTooLarge, Unauthorized
+from trackline.settings import get_settings
+
+PUBLIC_PATHS = frozenset({f"{API_BASE_PATH}/openapi.json", f"{API_BASE_PATH}/docs"})
+
+
+def authorizer_verdict(event: dict[str, Any]) -> dict[str, Any]:
+    return ((event.get("requestContext") or {}).get("authorizer") or {}).get("lambda") or {}
+
+
+def _body_size(event: dict[str, Any]) -> int:
+    body = event.get("body") or ""
+    return len(base64.b64decode(body)) if event.get("isBase64Encoded") else len(body.encode())
+
+
+@lambda_handler_decorator
+def guarded_api(handler, event: dict[str, Any], context: Any) -> dict[str, Any]:
+    if event.get("rawPath") not in PUBLIC_PATHS and authorizer_verdict(event).get("authenticated") is not True:
+        return failure_result(Unauthorized())
+    if _body_size(event) > get_settings().max_body_bytes:
+        return failure_result(PayloadTooLarge())
+    method = (event.get("requestContext") or {}).get("http", {}).get("method")
+    if method in ("POST", "PUT", "PATCH") and not (event.get("body") or "").strip():
+        # An absent body is an empty object, so the body models answer with the contract's
+        # "<wrapper> object is required" instead of a generic error.
+        event = {**event, "body": "{}", "isBase64Encoded": False}
+    return handler(event, context)

@@ -1,0 +1,171 @@
+"""Domain errors. Each carries its AfterShip meta code; the API edge maps them in one place
+(trackline.api.errors) to the {meta, data} envelope."""
+
+from http import HTTPStatus
+
+
+class TracklineError(Exception):
+    """Base of every error a client can cause. Never a 5xx."""
+
+    meta_code: int = 400
+    http_status: int = HTTPStatus.BAD_REQUEST
+    meta_type: str = "BadRequest"
+    default_message: str = "The request was invalid or cannot be otherwise served."
+
+    def __init__(self, message: str | None = None) -> None:
+        self.message = message or self.default_message
+        super().__init__(self.message)
+
+
+class InvalidJson(TracklineError):
+    meta_code = 4001
+    default_message = "Invalid JSON data."
+
+
+class TrackingAlreadyExists(TracklineError):
+    meta_code = 4003
+    default_message = "Tracking already exists."
+
+
+class TrackingNotFound(TracklineError):
+    meta_code = 4004
+    http_status = HTTPStatus.NOT_FOUND
+    default_message = "Tracking does not exist."
+
+
+class InvalidTrackingNumber(TracklineError):
+    meta_code = 4005
+    default_message = "The value of tracking_number is invalid."
+
+
+class TrackingObjectRequired(TracklineError):
+    meta_code = 4006
+    default_message = "tracking object is required."
+
+
+class TrackingNumberRequired(TracklineError):
+    meta_code = 4007
+    default_message = "tracking_number is required."
+
+
+class InvalidValue(TracklineError):
+    meta_code = 4008
+
+    def __init__(self, field: str, detail: str | None = None) -> None:
+        self.field = field
+        message = f"The value of {field} is invalid."
+        super().__init__(f"{message} {detail}" if detail else message)
+
+
+class ValueRequired(TracklineError):
+    meta_code = 4009
+
+    def __init__(self, field: str) -> None:
+        self.field = field
+        super().__init__(f"{field} is required.")
+
+
+class InvalidSlug(TracklineError):
+    meta_code = 4010
+    default_message = "The value of slug is invalid."
+
+
+class CourierFieldsRequired(TracklineError):
+    meta_code = 4011
+
+    def __init__(self, fields: list[str]) -> None:
+        self.fields = fields
+        super().__init__(
+            "Missing or invalid value of the required fields for this courier. "
+            f"Besides tracking_number, also required: {', '.join(fields)}"
+        )
+
+
+class CourierNotDetected(TracklineError):
+    meta_code = 4012
+    NOT_ACTIVATED = (
+        "Unable to import shipment as the carrier is not on your approved list for carrier "
+        "auto-detection. Add the carrier here: https://admin.aftership.com/settings/couriers"
+    )
+    NOT_RECOGNIZED = "Unable to import shipment as we don't recognize the carrier from this tracking number."
+    INVALID_FORMAT = "Unable to import shipment as the tracking number has an invalid format."
+    NOT_SUPPORTED = "Unable to import shipment as this carrier is no longer supported."
+    NOT_IN_GROUP = "Unable to import shipment as the tracking number does not belong to a carrier in that group."
+    default_message = NOT_RECOGNIZED
+
+
+class RetrackNotAllowedWhileActive(TracklineError):
+    meta_code = 4013
+    default_message = "Retrack is not allowed. You can only retrack an inactive tracking."
+
+
+class NotificationObjectRequired(TracklineError):
+    meta_code = 4014
+    default_message = "notification object is required."
+
+
+class InvalidTrackingId(TracklineError):
+    meta_code = 4015
+    default_message = "The value of id is invalid."
+
+
+class RetrackAlreadyUsed(TracklineError):
+    meta_code = 4016
+    default_message = "Retrack is not allowed. You can only retrack each shipment once."
+
+
+class InvalidTrackingNumberFormat(TracklineError):
+    meta_code = 4017
+    default_message = "The format of tracking_number is invalid."
+
+
+class Unauthorized(TracklineError):
+    meta_code = 401
+    http_status = HTTPStatus.UNAUTHORIZED
+    meta_type = "Unauthorized"
+    default_message = "Invalid API key."
+
+
+class RouteNotFound(TracklineError):
+    meta_code = 404
+    http_status = HTTPStatus.NOT_FOUND
+    meta_type = "NotFound"
+    default_message = "The URI requested is invalid or the resource requested does not exist."
+
+
+class PayloadTooLarge(TracklineError):
+    meta_code = 413
+    http_status = HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+    default_message = "The request body is larger than the 1 MB this API accepts."
+
+
+class ConcurrentUpdate(TracklineError):
+    """Another writer kept changing the tracking while we retried; the client may try again."""
+
+    meta_code = 409
+    http_status = HTTPStatus.CONFLICT
+    default_message = "The tracking was changed by another request at the same time. Please retry."
+
+
+_ERRORS_BY_CODE: dict[int, type[TracklineError]] = {
+    cls.meta_code: cls
+    for cls in (
+        InvalidJson,
+        InvalidTrackingNumber,
+        TrackingObjectRequired,
+        TrackingNumberRequired,
+        InvalidSlug,
+        NotificationObjectRequired,
+        InvalidTrackingId,
+        InvalidTrackingNumberFormat,
+    )
+}
+
+
+def error_for_code(code: int, message: str) -> TracklineError:
+    """The domain error for a contract code raised inside a request model's validator."""
+    if code in _ERRORS_BY_CODE:
+        return _ERRORS_BY_CODE[code](message)
+    error = TracklineError(message)
+    error.meta_code = code
+    return error

@@ -1,0 +1,22 @@
+"""API keys: a name per integration; only the SHA-256 of the key is ever stored."""
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ApiKeyInfo(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    key_id: str
+    name: str = Field(min_length=1, max_length=64)
+    created_at: str
+    revoked_at: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+
+class IssuedKey(ApiKeyInfo):
+    """Returned once, at creation: the only time the plaintext key exists outside the client."""
+
+    plaintext: str

@@ -1,0 +1,47 @@
+"""Key layout of the single table. Every access pattern names its key here.
+
+| item            | pk                         | sk                      |
+|-----------------|----------------------------|-------------------------|
+| tracking        | TRACKING#<id>              | TRACKING                |
+| number key      | NUMBER#<slug>#<number>     | ADDL#<additional fields>|
+| API key         | APIKEYS                    | APIKEY#<sha256 of key>  |
+
+GSI ByCreatedAt: list_pk = TRACKINGS, list_sk = <created_at>#<id> (every tracking).
+GSI DueForPoll (sparse): poll_pk = POLL#<shard>, poll_at = <next poll time> (active trackings only).
+"""
+
+from urllib.parse import quote
+
+TRACKING_SK = "TRACKING"
+LIST_PK = "TRACKINGS"
+API_KEYS_PK = "APIKEYS"
+
+
+def tracking_key(tracking_id: str) -> dict[str, dict[str, str]]:
+    return {"pk": {"S": f"TRACKING#{tracking_id}"}, "sk": {"S": TRACKING_SK}}
+
+
+def number_pk(slug: str, tracking_number: str) -> str:
+    return f"NUMBER#{slug}#{tracking_number}"
+
+
+def additional_fields_sk(additional_fields: dict[str, str]) -> str:
+    canonical = "&".join(f"{name}={quote(value, safe='')}" for name, value in sorted(additional_fields.items()))
+    return f"ADDL#{canonical}"
+
+
+def number_key(slug: str, tracking_number: str, additional_fields: dict[str, str]) -> dict[str, dict[str, str]]:
+    return {"pk": {"S": number_pk(slug, tracking_number)}, "sk": {"S": additional_fields_sk(additional_fields)}}
+
+
+def list_sk(created_at: str, tracking_id: str) -> str:
+    return f"{created_at}#{tracking_id}"
+
+
+def poll_pk(tracking_id: str, shards: int) -> str:
+    # A stable shard from the id spreads due work evenly over the index partitions.
+    return f"POLL#{int(tracking_id[-6:], 36) % shards:03d}"
+
+
+def api_key_sk(key_hash: str) -> str:
+    return f"APIKEY#{key_hash}"

@@ -1,0 +1,307 @@
+"""Trackings in the single table: atomic create, versioned save, lookups and the list query."""
+
+import time
+from typing import Any
+
+from trackline.errors import TrackingAlreadyExists
+from trackline.models.listing import TrackingFilter, TrackingPage
+from trackline.models.tracking import TrackingRecord
+from trackline.repository import keys
+from trackline.repository.dynamodb import (
+    cancellation_reasons,
+    dynamodb_client,
+    from_item,
+    to_item,
+    to_value,
+)
+
+_INTERNAL_ATTRIBUTES = ("pk", "sk", "list_pk", "list_sk", "poll_pk", "poll_at", "search_text")
+_SEARCHABLE = ("tracking_number", "title", "order_id", "customer_name")
+
+
+class VersionConflict(Exception):
+    """The tracking changed since it was read; re-read and apply the change again."""
+
+
+class TrackingRepository:
+    def __init__(self, table_name: str, poll_shards: int, client: Any = None) -> None:
+        self._table = table_name
+        self._poll_shards = poll_shards
+        self._client = client
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = dynamodb_client()
+        return self._client
+
+    # -- writes ---------------------------------------------------------------------------
+
+    def create(self, record: TrackingRecord) -> None:
+        """Store a new tracking and claim its slug + number in one transaction (one request)."""
+        now = int(time.time())
+        try:
+            self.client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self._table,
+                            "Item": self._number_item(record),
+                            "ConditionExpression": "attribute_not_exists(pk) OR expire_at < :now",
+                            "ExpressionAttributeValues": {":now": {"N": str(now)}},
+                        }
+                    },
+                    {
+                        "Put": {
+                            "TableName": self._table,
+                            "Item": self._tracking_item(record),
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    },
+                ]
+            )
+        except self.client.exceptions.TransactionCanceledException as error:
+            if cancellation_reasons(error)[:1] == ["ConditionalCheckFailed"]:
+                raise TrackingAlreadyExists() from error
+            raise
+
+    def save(self, record: TrackingRecord, *, expected_version: int, previous: TrackingRecord) -> None:
+        """Replace the tracking if nobody else saved it since `expected_version` was read.
+
+        A change of slug or additional fields moves the number key in the same transaction.
+        """
+        condition = {
+            "ConditionExpression": "version = :expected",
+            "ExpressionAttributeValues": {":expected": {"N": str(expected_version)}},
+        }
+        if keys.number_key(*_identity(record)) == keys.number_key(*_identity(previous)):
+            try:
+                self.client.put_item(TableName=self._table, Item=self._tracking_item(record), **condition)
+            except self.client.exceptions.ConditionalCheckFailedException as error:
+                raise VersionConflict() from error
+            return
+        now = int(time.time())
+        try:
+            self.client.transact_write_items(
+                TransactItems=[
+                    {"Put": {"TableName": self._table, "Item": self._tracking_item(record), **condition}},
+                    {
+                        "Delete": {
+                            "TableName": self._table,
+                            "Key": keys.number_key(*_identity(previous)),
+                            "ConditionExpression": "tracking_id = :id",
+                            "ExpressionAttributeValues": {":id": {"S": record.id}},
+                        }
+                    },
+                    {
+                        "Put": {
+                            "TableName": self._table,
+                            "Item": self._number_item(record),
+                            "ConditionExpression": "attribute_not_exists(pk) OR expire_at < :now",
+                            "ExpressionAttributeValues": {":now": {"N": str(now)}},
+                        }
+                    },
+                ]
+            )
+        except self.client.exceptions.TransactionCanceledException as error:
+            reasons = cancellation_reasons(error)
+            if reasons[:1] == ["ConditionalCheckFailed"] or reasons[1:2] == ["ConditionalCheckFailed"]:
+                raise VersionConflict() from error
+            if reasons[2:3] == ["ConditionalCheckFailed"]:
+                raise TrackingAlreadyExists() from error
+            raise
+
+    def delete(self, record: TrackingRecord) -> None:
+        try:
+            self.client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Delete": {
+                            "TableName": self._table,
+                            "Key": keys.tracking_key(record.id),
+                            "ConditionExpression": "version = :expected",
+                            "ExpressionAttributeValues": {":expected": {"N": str(record.version)}},
+                        }
+                    },
+                    {
+                        "Delete": {
+                            "TableName": self._table,
+                            "Key": keys.number_key(*_identity(record)),
+                            "ConditionExpression": "attribute_not_exists(pk) OR tracking_id = :id",
+                            "ExpressionAttributeValues": {":id": {"S": record.id}},
+                        }
+                    },
+                ]
+            )
+        except self.client.exceptions.TransactionCanceledException as error:
+            if "ConditionalCheckFailed" in cancellation_reasons(error):
+                raise VersionConflict() from error
+            raise
+
+    # -- reads ----------------------------------------------------------------------------
+
+    def get(self, tracking_id: str) -> TrackingRecord | None:
+        response = self.client.get_item(TableName=self._table, Key=keys.tracking_key(tracking_id), ConsistentRead=True)
+        item = response.get("Item")
+        return self._record(item) if item else None
+
+    def find_by_number(self, slug: str, tracking_number: str, additional_fields: dict[str, str]) -> TrackingRecord | None:
+        """The tracking with this slug + number whose additional fields include the given ones.
+
+        An exact match on the additional fields wins; otherwise the earliest created candidate.
+        """
+        response = self.client.query(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": keys.number_pk(slug, tracking_number)}},
+            ConsistentRead=True,
+        )
+        now = time.time()
+        candidates = [
+            entry
+            for entry in map(from_item, response.get("Items", []))
+            if entry.get("expire_at", now + 1) > now
+            and all(entry.get("additional_fields", {}).get(name) == value for name, value in additional_fields.items())
+        ]
+        if not candidates:
+            return None
+        exact = [entry for entry in candidates if entry.get("additional_fields", {}) == additional_fields]
+        chosen = (exact or sorted(candidates, key=lambda entry: entry.get("created_at", "")))[0]
+        return self.get(chosen["tracking_id"])
+
+    def list(self, tracking_filter: TrackingFilter, *, offset: int, limit: int) -> TrackingPage:
+        """One page of the newest-first list, and the total number of matches."""
+        expression = _FilterExpression(tracking_filter, int(time.time()))
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": "ByCreatedAt",
+            "KeyConditionExpression": "list_pk = :list_pk AND list_sk BETWEEN :created_min AND :created_max",
+            "ScanIndexForward": False,
+            "ExpressionAttributeValues": {
+                ":list_pk": {"S": keys.LIST_PK},
+                ":created_min": {"S": tracking_filter.created_at_min},
+                ":created_max": {"S": f"{tracking_filter.created_at_max}#~"},
+                **expression.values,
+            },
+        }
+        request["FilterExpression"] = expression.text
+        request["ExpressionAttributeNames"] = expression.names
+        count = 0
+        page: list[TrackingRecord] = []
+        while True:
+            response = self.client.query(**request)
+            for item in response.get("Items", []):
+                if offset <= count < offset + limit:
+                    page.append(self._record(item))
+                count += 1
+            if "LastEvaluatedKey" not in response:
+                return TrackingPage(count=count, trackings=page)
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    # -- item shapes ----------------------------------------------------------------------
+
+    def _tracking_item(self, record: TrackingRecord) -> dict[str, Any]:
+        document = record.model_dump(mode="json", exclude_none=True)
+        document.update(
+            pk=f"TRACKING#{record.id}",
+            sk=keys.TRACKING_SK,
+            list_pk=keys.LIST_PK,
+            list_sk=keys.list_sk(record.created_at, record.id),
+            search_text=_search_text(record),
+        )
+        if record.active and record.next_poll_at:
+            document.update(poll_pk=keys.poll_pk(record.id, self._poll_shards), poll_at=record.next_poll_at)
+        return to_item(document)
+
+    @staticmethod
+    def _number_item(record: TrackingRecord) -> dict[str, Any]:
+        item = keys.number_key(*_identity(record))
+        item.update(
+            tracking_id={"S": record.id},
+            created_at={"S": record.created_at},
+            additional_fields=to_value(record.additional_fields()),
+        )
+        if record.expire_at:
+            item["expire_at"] = {"N": str(record.expire_at)}
+        return item
+
+    @staticmethod
+    def _record(item: dict[str, Any]) -> TrackingRecord | None:
+        document = from_item(item)
+        if document.get("expire_at") and document["expire_at"] < time.time():
+            return None  # past its TTL; DynamoDB deletes it lazily
+        for name in _INTERNAL_ATTRIBUTES:
+            document.pop(name, None)
+        return TrackingRecord.model_validate(document)
+
+
+def _identity(record: TrackingRecord) -> tuple[str, str, dict[str, str]]:
+    return record.slug, record.tracking_number, record.additional_fields()
+
+
+def _search_text(record: TrackingRecord) -> str:
+    parts = [getattr(record, name) or "" for name in _SEARCHABLE]
+    parts += list((record.custom_fields or {}).values()) + record.emails + record.smses
+    return "\n".join(part for part in parts if part).lower()
+
+
+class _FilterExpression:
+    """Builds the FilterExpression of the list query from a TrackingFilter."""
+
+    def __init__(self, tracking_filter: TrackingFilter, now: int) -> None:
+        self.clauses: list[str] = []
+        self.names: dict[str, str] = {}
+        self.values: dict[str, Any] = {}
+        f = tracking_filter
+        # Items past their TTL linger until DynamoDB deletes them; they are gone for clients.
+        self.clauses.append(f"(attribute_not_exists({self._name('expire_at')}) OR {self._name('expire_at')} > {self._value(now)})")
+        self._any_of("slug", f.slugs)
+        self._any_of("tracking_number", f.tracking_numbers)
+        self._any_of("origin_country_iso3", f.origins)
+        self._any_of("destination_country_iso3", f.destinations)
+        self._any_of("courier_destination_country_iso3", f.courier_destination_countries)
+        self._any_of("order_id", f.order_ids)
+        self._any_of("return_to_sender", f.return_to_sender, missing_means=False)
+        if f.tag:
+            self._compare("tag", "=", f.tag)
+        if f.transit_time is not None:
+            self._compare("transit_time", "=", f.transit_time)
+        if f.updated_at_min:
+            self._compare("updated_at", ">=", f.updated_at_min)
+        if f.updated_at_max:
+            self._compare("updated_at", "<=", f.updated_at_max)
+        if f.keyword:
+            self._contains("search_text", f.keyword.lower())
+        if f.shipment_tags:
+            name = self._name("shipment_tags")
+            options = [f"contains({name}, {self._value(tag)})" for tag in f.shipment_tags]
+            self.clauses.append(f"({' OR '.join(options)})")
+
+    @property
+    def text(self) -> str:
+        return " AND ".join(self.clauses)
+
+    def _name(self, attribute: str) -> str:
+        placeholder = f"#{attribute}"
+        self.names[placeholder] = attribute
+        return placeholder
+
+    def _value(self, value: Any) -> str:
+        placeholder = f":v{len(self.values)}"
+        self.values[placeholder] = to_value(value)
+        return placeholder
+
+    def _compare(self, attribute: str, operator: str, value: Any) -> None:
+        self.clauses.append(f"{self._name(attribute)} {operator} {self._value(value)}")
+
+    def _contains(self, attribute: str, value: str) -> None:
+        self.clauses.append(f"contains({self._name(attribute)}, {self._value(value)})")
+
+    def _any_of(self, attribute: str, options: tuple, missing_means: Any = None) -> None:
+        if not options:
+            return
+        name = self._name(attribute)
+        clause = f"{name} IN ({', '.join(self._value(option) for option in options)})"
+        if missing_means is not None and missing_means in options:
+            clause = f"({clause} OR attribute_not_exists({name}))"
+        self.clauses.append(clause)

@@ -1,0 +1,1 @@
+"""Use cases: what the functions do, independent of how they are invoked."""

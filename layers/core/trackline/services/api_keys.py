@@ -1,0 +1,61 @@
+"""Issuing, checking and revoking API keys."""
+
+import hashlib
+import secrets
+
+from trackline.clock import iso_seconds, utc_now
+from trackline.models.api_key import ApiKeyInfo, IssuedKey
+from trackline.repository.api_keys import ApiKeyRepository
+from trackline.settings import get_settings
+
+KEY_PREFIX = "tl_"
+
+
+class ApiKeyNotFound(LookupError):
+    pass
+
+
+def hash_key(plaintext: str) -> str:
+    # Keys are 256-bit random strings, so a fast hash is safe; a slow KDF would only add latency.
+    return hashlib.sha256(plaintext.encode()).hexdigest()
+
+
+class ApiKeyService:
+    def __init__(self, repository: ApiKeyRepository | None = None) -> None:
+        self._repository = repository or ApiKeyRepository(get_settings().table_name)
+
+    def register(self, name: str, plaintext: str | None = None) -> IssuedKey:
+        """Store a new key under `name`; registering a key that is already stored changes nothing."""
+        plaintext = plaintext or KEY_PREFIX + secrets.token_urlsafe(32)
+        if len(plaintext) < 16:
+            raise ValueError("an API key must have at least 16 characters")
+        key_hash = hash_key(plaintext)
+        info = ApiKeyInfo(key_id=key_hash[:12], name=name, created_at=iso_seconds(utc_now()))
+        if not self._repository.put_if_absent(key_hash, info):
+            info = self._repository.get(key_hash) or info
+        return IssuedKey(**info.model_dump(), plaintext=plaintext)
+
+    def authenticate(self, plaintext: str) -> ApiKeyInfo | None:
+        """The active key for this plaintext, or None when it is unknown or revoked."""
+        if not plaintext or len(plaintext) > 512:
+            return None
+        info = self._repository.get(hash_key(plaintext))
+        return info if info and info.active else None
+
+    def list(self) -> list[ApiKeyInfo]:
+        return [info for _, info in self._repository.list()]
+
+    def revoke(self, key_id_or_name: str) -> ApiKeyInfo:
+        matches = [
+            (key_hash, info)
+            for key_hash, info in self._repository.list()
+            if key_id_or_name in (info.key_id, info.name) and info.active
+        ]
+        if not matches:
+            raise ApiKeyNotFound(f"no active API key with id or name {key_id_or_name!r}")
+        if len(matches) > 1:
+            raise ApiKeyNotFound(f"{len(matches)} active keys are named {key_id_or_name!r}; revoke one by its key id")
+        key_hash, info = matches[0]
+        revoked_at = iso_seconds(utc_now())
+        self._repository.mark_revoked(key_hash, revoked_at)
+        return info.model_copy(update={"revoked_at": revoked_at})

@@ -1,0 +1,87 @@
+"""Which courier a new tracking belongs to: the slug the client gave, or detection."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from trackline import couriers
+from trackline.errors import (
+    CourierFieldsRequired,
+    CourierNotDetected,
+    InvalidSlug,
+    InvalidTrackingNumber,
+    InvalidTrackingNumberFormat,
+)
+
+UNRECOGNIZED = "unrecognized"
+
+
+@dataclass(frozen=True)
+class ResolvedCourier:
+    slug: str
+    tracking_link: str | None
+
+
+def require_known_slug(slug: str) -> couriers.Courier:
+    courier = couriers.get_courier(slug)
+    if courier is None:
+        raise InvalidSlug()
+    return courier
+
+
+def check_number_for(slug: str, tracking_number: str) -> None:
+    verdict = couriers.check_format(slug, tracking_number)
+    if verdict is couriers.FormatVerdict.INVALID_FORMAT:
+        raise InvalidTrackingNumberFormat()
+    if verdict is couriers.FormatVerdict.INVALID_CHECK_DIGIT:
+        raise InvalidTrackingNumber(
+            "The value of tracking_number is invalid. Its check digit does not match this courier's format."
+        )
+
+
+def require_courier_fields(courier: couriers.Courier, additional_fields: dict[str, str]) -> None:
+    missing = [name for name in courier.required_fields or [] if not additional_fields.get(name)]
+    if missing:
+        raise CourierFieldsRequired(missing)
+
+
+def resolve_courier(
+    tracking_number: str,
+    *,
+    slug: str | None,
+    slug_group: str | None,
+    activated: frozenset[str],
+    additional_fields: dict[str, str],
+    origin_country_iso3: str | None = None,
+    destination_country_iso3: str | None = None,
+) -> ResolvedCourier:
+    if slug:
+        courier = require_known_slug(slug)
+        check_number_for(slug, tracking_number)
+        require_courier_fields(courier, additional_fields)
+        return ResolvedCourier(slug, couriers.tracking_link(slug, tracking_number))
+
+    allowed = couriers.slugs_in_group(slug_group) if slug_group else None
+    candidates = couriers.detect(
+        tracking_number,
+        slugs=allowed,
+        activated=activated,
+        origin_country_iso3=origin_country_iso3,
+        destination_country_iso3=destination_country_iso3,
+        additional_fields=additional_fields,
+    )
+    if slug_group and not candidates:
+        raise CourierNotDetected(CourierNotDetected.NOT_IN_GROUP)
+    if activated:
+        candidates = [courier for courier in candidates if courier.slug in activated] or _refuse_not_activated(candidates)
+    if not candidates:
+        # The contract keeps a tracking it cannot attribute as "unrecognized" rather than refusing it.
+        return ResolvedCourier(UNRECOGNIZED, None)
+    chosen = candidates[0]
+    return ResolvedCourier(chosen.slug, couriers.tracking_link(chosen.slug, tracking_number))
+
+
+def _refuse_not_activated(candidates: list) -> list:
+    if candidates:
+        raise CourierNotDetected(CourierNotDetected.NOT_ACTIVATED)
+    return []

@@ -1,0 +1,46 @@
+"""Settings: one validated model, read from the environment once per process.
+
+Resource names (the table) come from the template's environment and have no defaults, so a
+function that is wired wrongly fails at its first request instead of writing somewhere else.
+"""
+
+from functools import lru_cache
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+
+class SettingsError(RuntimeError):
+    """The environment does not describe a usable deployment."""
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    table_name: str = Field(min_length=3, max_length=255)
+    data_retention_days: int = Field(default=120, ge=1, le=3650)
+    poll_shards: int = Field(default=16, ge=1, le=256)
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+
+
+_ENVIRONMENT_NAMES = {
+    "table_name": "TABLE_NAME",
+    "data_retention_days": "DATA_RETENTION_DAYS",
+    "poll_shards": "POLL_SHARDS",
+    "max_body_bytes": "MAX_BODY_BYTES",
+}
+
+
+def settings_from(environ: dict[str, str]) -> Settings:
+    values = {field: environ[name] for field, name in _ENVIRONMENT_NAMES.items() if environ.get(name)}
+    try:
+        return Settings.model_validate(values)
+    except ValidationError as error:
+        names = ", ".join(_ENVIRONMENT_NAMES[str(e["loc"][0])] for e in error.errors())
+        raise SettingsError(f"invalid or missing environment: {names}") from error
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    import os
+
+    return settings_from(dict(os.environ))
