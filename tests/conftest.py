@@ -1,0 +1,61 @@
+"""Fixtures shared by every test: an isolated environment, an in-process moto table created
+from template.yaml, and a client that calls the real handlers with HTTP API events."""
+
+import os
+from pathlib import Path
+
+import boto3
+import pytest
+from moto import mock_aws
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = PROJECT_ROOT / "template.yaml"
+TABLE_NAME = "TracklineTable"
+
+# Tests never reach AWS: fake credentials and a fixed region before anything creates a client.
+os.environ.update(
+    AWS_ACCESS_KEY_ID="testing",
+    AWS_SECRET_ACCESS_KEY="testing",
+    AWS_SESSION_TOKEN="testing",
+    AWS_DEFAULT_REGION="us-east-1",
+    AWS_REGION="us-east-1",
+    POWERTOOLS_TRACE_DISABLED="true",
+    POWERTOOLS_METRICS_NAMESPACE="TracklineTests",
+    POWERTOOLS_LOG_LEVEL="WARNING",
+)
+for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE"):
+    os.environ.pop(name, None)
+
+
+def reset_cached_clients() -> None:
+    """Settings and clients are read once per process (as in Lambda); tests start each afresh."""
+    from trackline.repository.dynamodb import dynamodb_client
+    from trackline.settings import get_settings
+
+    get_settings.cache_clear()
+    dynamodb_client.cache_clear()
+    for module_name in ("trackline.api.trackings_routes", "trackline.services.authorization"):
+        module = __import__(module_name, fromlist=["_"])
+        for cached in ("service", "_api_keys"):
+            if hasattr(module, cached):
+                getattr(module, cached).cache_clear()
+
+
+@pytest.fixture
+def table(monkeypatch):
+    """A fresh table, exactly as template.yaml defines it, in an in-process moto."""
+    from trackline_local.template import ensure_tables
+
+    monkeypatch.setenv("TABLE_NAME", TABLE_NAME)
+    with mock_aws():
+        reset_cached_clients()
+        ensure_tables(boto3.client("dynamodb"), TEMPLATE, {"TracklineTable": TABLE_NAME})
+        yield TABLE_NAME
+        reset_cached_clients()
+
+
+@pytest.fixture
+def api(table):
+    from tests.support.handlers import ApiClient
+
+    return ApiClient()

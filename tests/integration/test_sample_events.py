@@ -1,0 +1,29 @@
+"""Every sample event in events/ (what `sam local invoke -e` takes) runs through its handler."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PROJECT_ROOT
+from tests.support.handlers import LambdaContext, load_handler
+
+EVENTS = sorted((PROJECT_ROOT / "events").glob("*/*.json"))
+
+
+def test_there_are_sample_events_for_every_function_folder():
+    folders = {path.parent.name for path in EVENTS}
+    assert folders == {path.name for path in (PROJECT_ROOT / "functions").iterdir() if path.is_dir()}
+
+
+@pytest.mark.parametrize("path", EVENTS, ids=lambda path: f"{path.parent.name}/{path.name}")
+def test_sample_event_runs_through_its_handler(table, path: Path):
+    function_dir = path.parent.name
+    handler = load_handler(function_dir, f"{function_dir}_handler")
+    result = handler(json.loads(path.read_text()), LambdaContext())
+    if function_dir == "authorizer":
+        assert result["isAuthorized"] is True and result["context"]["authenticated"] is False
+        return
+    assert 200 <= result["statusCode"] < 500
+    body = json.loads(result["body"])
+    assert isinstance(body["meta"]["code"], int) and "data" in body

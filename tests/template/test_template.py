@@ -1,0 +1,109 @@
+"""template.yaml is the single source of truth: these checks hold it to the design's rules."""
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PROJECT_ROOT, TEMPLATE
+from trackline_local.template import Template, load_yaml
+
+template = load_yaml(TEMPLATE)
+resources = template["Resources"]
+functions = {name: r for name, r in resources.items() if r["Type"] == "AWS::Serverless::Function"}
+PUBLIC_PATHS = {"/tracking/2024-04/openapi.json", "/tracking/2024-04/docs"}
+
+
+def test_globals_pin_runtime_architecture_and_tracing():
+    function_globals = template["Globals"]["Function"]
+    assert function_globals["Runtime"] == "python3.13"
+    assert function_globals["Architectures"] == ["arm64"]
+    assert function_globals["Tracing"] == "Active"
+
+
+def test_the_table_has_recovery_streams_ttl_and_encryption():
+    table = resources["TracklineTable"]["Properties"]
+    assert table["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    assert table["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "expire_at", "Enabled": True}
+    assert table["SSESpecification"]["SSEEnabled"] is True
+    assert {index["IndexName"] for index in table["GlobalSecondaryIndexes"]} == {"ByCreatedAt", "DueForPoll"}
+
+
+@pytest.mark.parametrize("name", sorted(functions))
+def test_each_function_has_one_uniquely_named_handler_file(name):
+    properties = functions[name]["Properties"]
+    module, _, function = properties["Handler"].partition(".")
+    code_dir = PROJECT_ROOT / properties["CodeUri"]
+    assert (code_dir / f"{module}.py").is_file()
+    assert module == f"{code_dir.name}_handler" and function == "handler"
+    assert not (code_dir / "app.py").exists()
+
+
+def test_handler_module_names_are_unique():
+    modules = [f["Properties"]["Handler"].split(".")[0] for f in functions.values()]
+    assert len(modules) == len(set(modules))
+
+
+@pytest.mark.parametrize("name", sorted(functions))
+def test_each_function_has_a_log_group_with_retention(name):
+    groups = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::Logs::LogGroup"]
+    named = [g for g in groups if getattr(g.get("LogGroupName"), "value", "") == f"/aws/lambda/${{{name}}}"]
+    assert len(named) == 1 and "RetentionInDays" in named[0]
+
+
+def _statements():
+    for name, function in functions.items():
+        for policy in function["Properties"].get("Policies", []):
+            assert isinstance(policy, dict) and "Statement" in policy, f"{name}: only inline least-privilege policies"
+            for statement in policy["Statement"]:
+                yield name, statement
+
+
+def test_iam_policies_name_actions_and_resources_explicitly():
+    for name, statement in _statements():
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        assert all("*" not in action for action in actions), f"{name}: wildcard action"
+        resources_ = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        assert all(resource != "*" for resource in resources_), f"{name}: wildcard resource"
+
+
+def test_the_authorizer_reads_only_api_keys():
+    statements = [s for n, s in _statements() if n == "AuthorizerFunction"]
+    assert [s["Action"] for s in statements] == [["dynamodb:GetItem"]]
+    assert statements[0]["Condition"]["ForAllValues:StringEquals"]["dynamodb:LeadingKeys"] == ["APIKEYS"]
+
+
+def test_every_api_route_is_behind_the_authorizer_except_the_public_documents():
+    api = resources["HttpApi"]["Properties"]
+    assert api["Auth"]["DefaultAuthorizer"] == "ApiKeyAuthorizer"
+    for function in functions.values():
+        for event in function["Properties"].get("Events", {}).values():
+            if event["Type"] != "HttpApi":
+                continue
+            authorizer = event["Properties"].get("Auth", {}).get("Authorizer")
+            assert authorizer is None or (authorizer == "NONE" and event["Properties"]["Path"] in PUBLIC_PATHS)
+
+
+def test_the_core_layer_is_built_by_sam_from_its_requirements():
+    layer = resources["CoreLayer"]
+    assert layer["Metadata"]["BuildMethod"] == "python3.13"
+    content = PROJECT_ROOT / layer["Properties"]["ContentUri"]
+    assert (content / "requirements.txt").is_file() and (content / "trackline").is_dir()
+    assert not (content / "python").exists()
+
+
+def test_layer_requirements_match_the_project_pins():
+    pins = (PROJECT_ROOT / "layers/core/requirements.txt").read_text().split()
+    pyproject = (PROJECT_ROOT / "pyproject.toml").read_text()
+    assert pins and all(f'"{pin}"' in pyproject for pin in pins)
+
+
+def test_the_local_stack_reads_its_functions_from_the_template():
+    names = set(Template.load(TEMPLATE).functions())
+    assert names == set(functions)
+
+
+def test_no_resource_name_is_hard_coded_in_the_domain_package():
+    for path in Path(PROJECT_ROOT / "layers/core/trackline").rglob("*.py"):
+        assert "TracklineTable" not in path.read_text(), path
