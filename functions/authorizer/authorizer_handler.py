@@ -1,7 +1,8 @@
 """Lambda authorizer of the HTTP API: checks as-api-key (or the legacy aftership-api-key)."""
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.data_classes import APIGatewayAuthorizerEventV2, event_source
+from aws_lambda_powertools.utilities.data_classes import event_source
+from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event import APIGatewayAuthorizerEventV2
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from trackline.services.authorization import verdict_for

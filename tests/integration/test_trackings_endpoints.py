@@ -167,13 +167,15 @@ def test_update_rejects_bad_values_and_stores_nothing(api):
 
 def test_update_by_slug_and_number_and_moving_to_another_courier(api):
     created = api.create(tracking_number=UPS_NUMBER, slug="ups")
-    moved = api.put(f"/trackings/ups/{UPS_NUMBER}", {"tracking": {"slug": "sandbox", "title": "moved"}})
+    moved = api.put(f"/trackings/ups/{UPS_NUMBER}", {"tracking": {"slug": "aramex", "title": "moved"}})
     assert moved.status == 200, moved.body
-    assert moved.data["tracking"]["slug"] == "sandbox" and moved.data["tracking"]["id"] == created["id"]
+    assert moved.data["tracking"]["slug"] == "aramex" and moved.data["tracking"]["id"] == created["id"]
     assert api.get(f"/trackings/ups/{UPS_NUMBER}").code == 4004
-    assert api.get(f"/trackings/sandbox/{UPS_NUMBER}").data["tracking"]["title"] == "moved"
+    assert api.get(f"/trackings/aramex/{UPS_NUMBER}").data["tracking"]["title"] == "moved"
     again = api.post("/trackings", {"tracking": {"tracking_number": UPS_NUMBER, "slug": "ups"}})
     assert again.status == 201, "the old slug + number is free again"
+    refused = api.put(f"/trackings/{created['id']}", {"tracking": {"slug": "sandbox"}})
+    assert refused.code == 4017, "a courier whose format rejects the number is refused"
 
 
 def test_delete_returns_the_partial_tracking_and_frees_the_number(api):

@@ -14,7 +14,7 @@ class SettingsError(RuntimeError):
 
 
 class Settings(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     table_name: str = Field(min_length=3, max_length=255)
     data_retention_days: int = Field(default=120, ge=1, le=3650)

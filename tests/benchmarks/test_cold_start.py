@@ -1,0 +1,89 @@
+"""Cold start: a fresh process that imports a handler and serves its first request, as a ratio
+to a fresh process that only imports boto3 and creates a DynamoDB client (same run, same machine).
+
+Target: <= 1.5 for each API function.
+"""
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+import boto3
+import pytest
+from moto.server import ThreadedMotoServer
+
+from tests.conftest import PROJECT_ROOT, TEMPLATE
+from trackline_local.template import ensure_tables
+
+ROUNDS = 9
+BASELINE = "import boto3\nboto3.client('dynamodb')\n"
+FIRST_REQUEST = """
+import json, sys
+sys.path.insert(0, {function_dir!r})
+from {module} import handler
+class Context:
+    function_name = "bench"; memory_limit_in_mb = 512; aws_request_id = "bench"
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:bench"
+    def get_remaining_time_in_millis(self): return 10000
+result = handler(json.loads({event!r}), Context())
+assert result["statusCode"] == {status}, result
+"""
+
+
+@pytest.fixture(scope="module")
+def moto_endpoint():
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    client = boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1")
+    ensure_tables(client, TEMPLATE, {"TracklineTable": "BenchTable"})
+    yield endpoint
+    server.stop()
+
+
+def _environment(endpoint: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "AWS_ENDPOINT_URL_DYNAMODB": endpoint,
+        "TABLE_NAME": "BenchTable",
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+        "PYTHONDONTWRITEBYTECODE": "",
+    }
+
+
+def _timed(script: str, env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", script], env=env, check=True, cwd=PROJECT_ROOT)
+    return time.perf_counter() - started
+
+
+def cold_start_ratio(function_dir: str, event: dict, status: int, endpoint: str) -> tuple[float, float, float]:
+    env = _environment(endpoint)
+    script = FIRST_REQUEST.format(
+        function_dir=str(PROJECT_ROOT / "functions" / function_dir),
+        module=f"{function_dir}_handler",
+        event=json.dumps(event),
+        status=status,
+    )
+    _timed(script, env)  # warm the bytecode caches of both sides once
+    _timed(BASELINE, env)
+    handler_times, baseline_times = [], []
+    for _ in range(ROUNDS):  # interleaved, so machine noise hits both sides alike
+        baseline_times.append(_timed(BASELINE, env))
+        handler_times.append(_timed(script, env))
+    handler, baseline = statistics.median(handler_times), statistics.median(baseline_times)
+    return handler / baseline, handler, baseline
+
+
+def test_trackings_api_cold_start(moto_endpoint):
+    from tests.support.handlers import ApiClient, http_event
+
+    event = http_event("GET", "/tracking/2024-04/trackings/abcdefghijklmnopqrstuvwx", authorizer=ApiClient.AUTHENTICATED)
+    ratio, handler, baseline = cold_start_ratio("trackings_api", event, 404, moto_endpoint)
+    print(f"\ncold start, trackings API (import + first GET by id): {handler * 1000:.0f} ms vs "
+          f"boto3 + DynamoDB client {baseline * 1000:.0f} ms -> ratio {ratio:.2f} (target <= 1.5)")
+    assert ratio <= 1.5
