@@ -34,7 +34,7 @@ run: venv
 	$(BIN)/python -m trackline_local
 
 apikey: venv
-	$(BIN)/python -m trackline_local.apikeys $(if $(LIST),list,$(if $(REVOKE),revoke "$(REVOKE)",create "$(NAME)"))
+	$(BIN)/python -m trackline_local.apikeys $(if $(TABLE),--table "$(TABLE)") $(if $(LIST),list,$(if $(REVOKE),revoke "$(REVOKE)",create "$(NAME)"))
 
 lint: venv
 	$(BIN)/cfn-lint --append-rules cfn_lint_serverless.rules -- template.yaml

@@ -1,0 +1,115 @@
+"""`python -m trackline_local` (what `make run` runs): the whole stack on this machine.
+
+Configuration by environment, each with a default:
+    PORT           3000
+    HOST           127.0.0.1
+    API_KEY        registered under the name "local"; generated when unset
+    POLL_INTERVAL  seconds between poll scheduler runs (60)
+    POWERTOOLS_LOG_LEVEL  overrides the template's LogLevel default when set
+    AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL  use that DynamoDB instead of the embedded one
+
+While it runs, .local/stack.json (base_url, dynamodb_endpoint, table_name, region, ...) tells other
+commands (`make apikey`) where the stack is; .local/outbox/ receives emails and SMS.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from .stack import LocalStack
+from .template import find_project_root
+
+DEFAULT_PORT = 3000
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_POLL_INTERVAL = 60.0
+
+
+def local_dir(root: Path | None = None) -> Path:
+    return (root or find_project_root()) / ".local"
+
+
+def _env_number(name: str, default: float, kind: type = float) -> Any:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return kind(default)
+    try:
+        return kind(raw)
+    except ValueError:
+        raise SystemExit(f"{name} must be a number, got {raw!r}") from None
+
+
+def _write_json_atomically(path: Path, data: dict[str, Any]) -> None:
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def main() -> int:
+    port = _env_number("PORT", DEFAULT_PORT, int)
+    host = os.environ.get("HOST", "").strip() or DEFAULT_HOST
+    api_key = os.environ.get("API_KEY", "").strip() or None
+    poll_interval = _env_number("POLL_INTERVAL", DEFAULT_POLL_INTERVAL, float)
+    overrides = {k: os.environ[k] for k in ("POWERTOOLS_LOG_LEVEL",) if os.environ.get(k)}
+
+    root = find_project_root()
+    state_dir = local_dir(root)
+    (state_dir / "outbox").mkdir(parents=True, exist_ok=True)
+    state_file = state_dir / "stack.json"
+
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: Any) -> None:
+        if stop.is_set():  # a second Ctrl-C: leave now
+            raise SystemExit(130)
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+
+    stack = LocalStack(port=port, host=host, api_key=api_key, template=root / "template.yaml",
+                       environment=overrides, poll_interval=poll_interval)
+    try:
+        stack.start()
+    except OSError as exc:
+        sys.stderr.write(f"cannot start the local stack on {host}:{port}: {exc}\n"
+                         "(is another `make run` running? set PORT to use another port)\n")
+        return 1
+    except Exception as exc:  # noqa: BLE001 - e.g. an API_KEY the key service refuses
+        sys.stderr.write(f"cannot start the local stack: {type(exc).__name__}: {exc}\n")
+        return 1
+    try:
+        state = stack.state()
+        state["poll_interval"] = poll_interval
+        _write_json_atomically(state_file, state)
+        lines = [
+            "Trackline local stack",
+            f"  API base URL       {stack.base_url}",
+            f"  API key            {stack.api_key or '(not registered)'}",
+            f"  DynamoDB endpoint  {stack.dynamodb_endpoint}  (table {stack.table_name})",
+            f"  API docs           {stack.docs_url}",
+            f"  poll interval      {poll_interval:g}s",
+            f"  outbox             {state_dir / 'outbox'}",
+            "Press Ctrl-C to stop.",
+        ]
+        print("\n".join(lines), flush=True)
+        while not stop.wait(0.5):
+            pass
+        print("stopping...", file=sys.stderr, flush=True)
+    finally:
+        stack.stop()
+        try:
+            if json.loads(state_file.read_text(encoding="utf-8")).get("pid") == os.getpid():
+                state_file.unlink()
+        except (OSError, ValueError):
+            pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

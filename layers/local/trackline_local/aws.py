@@ -1,0 +1,157 @@
+"""The embedded AWS: moto's server on 127.0.0.1, or a DynamoDB-compatible endpoint you give.
+
+Public interface:
+    EmbeddedAws(host="127.0.0.1", port=0, region=None, environ=os.environ)
+        .start() -> self        starts moto unless AWS_ENDPOINT_URL is set, and sets os.environ
+        .stop()                 stops moto (if it started it) and restores os.environ
+        .endpoint_url           moto's URL (None when AWS_ENDPOINT_URL points elsewhere)
+        .dynamodb_endpoint      where DynamoDB is (moto, or AWS_ENDPOINT_URL[_DYNAMODB])
+        .embedded               True when DynamoDB is moto's
+        .region
+        .client(service)        a boto3 client for that service at the right endpoint
+    has_configured_credentials(environ) -> bool
+
+Environment it sets (boto3 honours AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE> natively):
+    AWS_ENDPOINT_URL               moto, when embedded (every other service goes there too)
+    AWS_ENDPOINT_URL_DYNAMODB      the DynamoDB endpoint
+    AWS_ENDPOINT_URL_DYNAMODB_STREAMS  same endpoint as DynamoDB, unless already set
+    AWS_DEFAULT_REGION, AWS_REGION us-east-1 unless set
+    AWS_ACCESS_KEY_ID/SECRET       fake ones, only when no credentials are configured
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any, MutableMapping
+
+from .template import DEFAULT_REGION, apply_environment, restore_environment
+
+log = logging.getLogger("trackline_local.aws")
+
+FAKE_ACCESS_KEY_ID = "testing"
+FAKE_SECRET_ACCESS_KEY = "testing"  # noqa: S105 - moto accepts anything; never a real secret
+
+
+def has_configured_credentials(environ: MutableMapping[str, str] | None = None) -> bool:
+    """Credentials in the environment or in the shared files (never asks instance metadata)."""
+    environ = os.environ if environ is None else environ
+    if environ.get("AWS_ACCESS_KEY_ID") or environ.get("AWS_PROFILE"):
+        return True
+    if environ.get("AWS_WEB_IDENTITY_TOKEN_FILE") or environ.get(
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI") or environ.get(
+            "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"):
+        return True
+    home = Path(environ.get("HOME") or Path.home())
+    for path in (environ.get("AWS_SHARED_CREDENTIALS_FILE") or home / ".aws" / "credentials",
+                 environ.get("AWS_CONFIG_FILE") or home / ".aws" / "config"):
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError:
+            continue
+        if "aws_access_key_id" in text or "sso_" in text or "credential_process" in text:
+            return True
+    return False
+
+
+class EmbeddedAws:
+    """moto's ThreadedMotoServer on 127.0.0.1 (free port by default), or an external endpoint.
+
+    - AWS_ENDPOINT_URL set: everything goes there; moto is not started.
+    - only AWS_ENDPOINT_URL_DYNAMODB set: DynamoDB goes there; moto is still started for the
+      other services (queues, topics, SES later) and AWS_ENDPOINT_URL points at it.
+    - neither: moto serves everything, DynamoDB included.
+    """
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        region: str | None = None,
+        environ: MutableMapping[str, str] | None = None,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self._environ = os.environ if environ is None else environ
+        self.region = (region or self._environ.get("AWS_DEFAULT_REGION")
+                       or self._environ.get("AWS_REGION") or DEFAULT_REGION)
+        self._server: Any = None
+        self._previous_env: dict[str, str | None] = {}
+        self.endpoint_url: str | None = None
+        self.dynamodb_endpoint: str | None = None
+        self.embedded = False
+        self.started = False
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    def start(self) -> "EmbeddedAws":
+        if self.started:
+            return self
+        env = self._environ
+        external_all = env.get("AWS_ENDPOINT_URL")
+        external_ddb = env.get("AWS_ENDPOINT_URL_DYNAMODB")
+        updates: dict[str, str] = {}
+        if not external_all:
+            self.endpoint_url = self._start_moto()
+            updates["AWS_ENDPOINT_URL"] = self.endpoint_url
+        else:
+            self.endpoint_url = None
+        self.dynamodb_endpoint = external_ddb or external_all or self.endpoint_url
+        self.embedded = not (external_ddb or external_all)
+        updates["AWS_ENDPOINT_URL_DYNAMODB"] = self.dynamodb_endpoint  # type: ignore[assignment]
+        if not env.get("AWS_ENDPOINT_URL_DYNAMODB_STREAMS"):
+            updates["AWS_ENDPOINT_URL_DYNAMODB_STREAMS"] = self.dynamodb_endpoint  # type: ignore
+        if not env.get("AWS_DEFAULT_REGION"):
+            updates["AWS_DEFAULT_REGION"] = self.region
+        if not env.get("AWS_REGION"):
+            updates["AWS_REGION"] = env.get("AWS_DEFAULT_REGION") or self.region
+        if not has_configured_credentials(env):
+            updates["AWS_ACCESS_KEY_ID"] = FAKE_ACCESS_KEY_ID
+            updates["AWS_SECRET_ACCESS_KEY"] = FAKE_SECRET_ACCESS_KEY
+        self._previous_env = apply_environment(updates, env)
+        self.region = env.get("AWS_DEFAULT_REGION", self.region)
+        self.started = True
+        return self
+
+    def _start_moto(self) -> str:
+        # werkzeug logs every request at INFO; the local stack keeps quiet.
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        from moto.server import ThreadedMotoServer
+
+        self._server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
+        self._server.start()
+        host, port = self._server.get_host_and_port()
+        self.port = port
+        return f"http://{host}:{port}"
+
+    def stop(self) -> None:
+        if self._server is not None:
+            try:
+                self._server.stop()
+            finally:
+                self._server = None
+        if self._previous_env:
+            restore_environment(self._previous_env, self._environ)
+            self._previous_env = {}
+        self.started = False
+
+    def __enter__(self) -> "EmbeddedAws":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- clients -------------------------------------------------------------------------------
+    def client(self, service: str, **kwargs: Any) -> Any:
+        """A boto3 client at this stack's endpoint for that service."""
+        import boto3
+
+        if service in ("dynamodb", "dynamodbstreams"):
+            endpoint = self.dynamodb_endpoint
+        else:
+            endpoint = self._environ.get(f"AWS_ENDPOINT_URL_{service.upper()}") or \
+                self._environ.get("AWS_ENDPOINT_URL") or self.endpoint_url
+        kwargs.setdefault("region_name", self.region)
+        if endpoint:
+            kwargs.setdefault("endpoint_url", endpoint)
+        return boto3.session.Session().client(service, **kwargs)
