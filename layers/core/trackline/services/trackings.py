@@ -25,7 +25,8 @@ from trackline.repository.trackings import TrackingRepository, VersionConflict
 from trackline.services import courier_resolution
 from trackline.settings import Settings, get_settings
 
-MAX_SAVE_ATTEMPTS = 8
+# Enough for a few dozen writers racing on one tracking; each conflict means another write landed.
+MAX_SAVE_ATTEMPTS = 25
 MAX_RECEIVERS = 3
 PENDING_SUBTAG = "Pending_001"
 
@@ -125,13 +126,13 @@ class TrackingService:
         return self._change(ref, apply)
 
     def delete(self, ref: TrackingRef) -> TrackingRecord:
-        for _ in range(MAX_SAVE_ATTEMPTS):
+        for attempt in range(MAX_SAVE_ATTEMPTS):
             record = self.get(ref)
             try:
                 self._repository.delete(record)
                 return record
             except VersionConflict:
-                _back_off()
+                _back_off(attempt)
         raise ConcurrentUpdate()
 
     def retrack(self, ref: TrackingRef) -> TrackingRecord:
@@ -177,7 +178,7 @@ class TrackingService:
     def _change(self, ref: TrackingRef, apply: Callable[[TrackingRecord], None]) -> TrackingRecord:
         """Read, change and save under optimistic concurrency; a conflict re-reads and re-applies,
         so concurrent writers never overwrite each other's fields."""
-        for _ in range(MAX_SAVE_ATTEMPTS):
+        for attempt in range(MAX_SAVE_ATTEMPTS):
             current = self.get(ref)
             changed = current.model_copy(deep=True)
             apply(changed)
@@ -188,7 +189,7 @@ class TrackingService:
                 self._repository.save(changed, expected_version=current.version, previous=current)
                 return changed
             except VersionConflict:
-                _back_off()
+                _back_off(attempt)
         raise ConcurrentUpdate()
 
     def _activated_couriers(self) -> frozenset[str]:
@@ -231,5 +232,6 @@ def _without(current: list[str], removed: list[str]) -> list[str]:
     return [value for value in current if value.lower() not in gone]
 
 
-def _back_off() -> None:
-    time.sleep(random.uniform(0.005, 0.05))
+def _back_off(attempt: int) -> None:
+    """Full jitter, growing with each conflict, so racing writers spread out."""
+    time.sleep(random.uniform(0, min(0.25, 0.005 * 2**attempt)))
