@@ -295,7 +295,7 @@ def test_list_filters(api):
 
 @pytest.mark.parametrize(
     "query",
-    ["limit=201", "limit=0", "page=0", "page=abc", "page=1000&limit=200", "tag=Lost", "transit_time=x", "origin=U1", "return_to_sender=maybe", "fields=note"],
+    ["tracking_numbers=A%20B", "limit=201", "limit=0", "page=0", "page=abc", "page=1000&limit=200", "tag=Lost", "transit_time=x", "origin=U1", "return_to_sender=maybe", "fields=note"],
 )
 def test_list_refuses_bad_query_values_with_4008(api, query):
     reply = api.get(f"/trackings?{query}")

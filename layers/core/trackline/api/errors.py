@@ -51,13 +51,15 @@ def domain_error_from_validation(errors: list[dict[str, Any]]) -> TracklineError
     kind = str(error.get("type", ""))
     if kind == "json_invalid":
         return InvalidJson()
-    if kind.startswith(META_ERROR_PREFIX):
-        return error_for_code(int(kind.removeprefix(META_ERROR_PREFIX)), error.get("msg", ""))
     path = _field_path(error.get("loc", ()))
+    # A contract code applies where it was raised: the wrapper, or a top-level field. Deeper down
+    # (say next_couriers[0].tracking_number) the top-level field is what is invalid.
+    if kind.startswith(META_ERROR_PREFIX) and len(path) <= 1:
+        return error_for_code(int(kind.removeprefix(META_ERROR_PREFIX)), error.get("msg", ""))
     field = path[0] if path else "body"
     if kind == "missing":
         return TrackingNumberRequired() if field == "tracking_number" else ValueRequired(_readable(path) or field)
-    if field == "tracking_number":
+    if path == ["tracking_number"]:
         return InvalidTrackingNumber()
     detail = str(error.get("msg", "")).removeprefix("Value error, ")
     where = _readable(path)

@@ -36,15 +36,20 @@ def normalise_tracking_number(value: str) -> str:
 
 TrackingNumber = Annotated[str, AfterValidator(normalise_tracking_number)]
 
+def _upper(value: Any) -> Any:
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+def _lower(value: Any) -> Any:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+# Case is normalised before the pattern is checked (pydantic checks patterns first otherwise).
 ShortText = Annotated[str, StringConstraints(max_length=256)]
 LongText = Annotated[str, StringConstraints(max_length=2048)]
-Slug = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=64)]
-CountryIso3 = Annotated[
-    str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Z]{3}$")
-]
-LanguageCode = Annotated[
-    str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z]{2}$")
-]
+Slug = Annotated[str, BeforeValidator(_lower), StringConstraints(min_length=1, max_length=64)]
+CountryIso3 = Annotated[str, BeforeValidator(_upper), StringConstraints(pattern=r"^[A-Z]{3}$")]
+LanguageCode = Annotated[str, BeforeValidator(_lower), StringConstraints(pattern=r"^[a-z]{2}$")]
 
 
 def _split_comma_list(value: Any) -> Any:

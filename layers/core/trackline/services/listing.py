@@ -48,7 +48,7 @@ def filter_from_query(query: ListTrackingsQuery) -> TrackingFilter:
     if len(numbers) > MAX_TRACKING_NUMBERS:
         raise InvalidValue("tracking_numbers", f"Send at most {MAX_TRACKING_NUMBERS} tracking numbers.")
     try:
-        numbers = tuple(normalise_tracking_number(number) for number in numbers)
+        numbers = tuple(dict.fromkeys(normalise_tracking_number(number) for number in numbers))
     except ValueError as error:
         raise InvalidValue("tracking_numbers", "Each tracking number must be 4 to 100 letters, digits, - . _") from error
     return TrackingFilter(
