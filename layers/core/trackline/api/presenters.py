@@ -44,7 +44,7 @@ def check_language(lang: str | None) -> None:
 
 
 def tracking(record: TrackingRecord, fields: frozenset[str] | None = None) -> dict[str, Any]:
-    document = serialise(record.to_contract())
+    document = record.contract_document()
     if fields is None:
         return document
     return {name: document.get(name) for name in (*IDENTITY_FIELDS, *sorted(fields))}

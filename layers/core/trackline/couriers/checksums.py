@@ -40,7 +40,7 @@ def mod10(
     *, evens_multiplier: int = 1, odds_multiplier: int = 1, reverse: bool = False, modulo: int = 10
 ) -> CheckCharacter:
     def check_character(serial: str) -> str:
-        values = serial.encode("ascii").translate(_MOD10_VALUES)
+        values = serial.encode().translate(_MOD10_VALUES)
         if reverse:
             values = values[::-1]
         total = sum(values[0::2]) * evens_multiplier + sum(values[1::2]) * odds_multiplier
@@ -59,7 +59,7 @@ def mod7(*, modulo: int = 7) -> CheckCharacter:
 def luhn(*, modulo: int = 10) -> CheckCharacter:
     def check_character(serial: str) -> str:
         # The check digit will sit to the right, so the serial's rightmost digit is the first doubled.
-        values = serial.encode("ascii").translate(_DIGIT_VALUES)[::-1]
+        values = serial.encode().translate(_DIGIT_VALUES)[::-1]
         total = sum(values[0::2].translate(_LUHN_DOUBLED)) + sum(values[1::2])
         return _DIGITS[-total % modulo]
 
@@ -70,7 +70,7 @@ def s10(*, weightings: Sequence[int] = (8, 6, 4, 2, 3, 5, 9, 7), modulo: int = 1
     weights = tuple(weightings)
 
     def check_character(serial: str) -> str:
-        values = serial.encode("ascii").translate(_DIGIT_VALUES)
+        values = serial.encode().translate(_DIGIT_VALUES)
         if len(values) != len(weights):
             raise ValueError("an S10 serial has exactly one digit per weighting")
         check = modulo - sum(map(operator.mul, values, weights)) % modulo
@@ -86,7 +86,7 @@ def sum_product_with_weightings_and_modulo(
     weights = tuple(weightings)
 
     def check_character(serial: str) -> str:
-        values = serial.encode("ascii").translate(_DIGIT_VALUES)
+        values = serial.encode().translate(_DIGIT_VALUES)
         if len(values) != len(weights):
             raise ValueError("the serial needs exactly one digit per weighting")
         return _DIGITS[sum(map(operator.mul, values, weights)) % modulo1 % modulo2]

@@ -7,7 +7,7 @@ and only those run their regex and check digit.
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 
@@ -23,6 +23,10 @@ class UnknownCourierError(LookupError):
     """check_format() was given a slug that is not in the catalog."""
 
 
+# A detection candidate: the courier and the specificity (bits) of the format and route found it.
+_Scored = tuple[Courier, float]
+
+
 @dataclass(frozen=True, slots=True)
 class _RoutedFormat:
     """A format with what the detection loop needs from it, looked up once instead of per number."""
@@ -31,8 +35,8 @@ class _RoutedFormat:
     routing: Routing
     fullmatch: Callable[[str], re.Match[str] | None]
     validate: Callable[[re.Match[str]], bool] | None  # None: the pattern alone decides
-    # (slug, specificity bits) of every route, when neither depends on the match; else None.
-    scored_routes: tuple[tuple[str, float], ...] | None
+    # The scored couriers of every route, when neither the routes nor the bits depend on the match.
+    scored_couriers: tuple[_Scored, ...] | None
 
     @classmethod
     def of(cls, fmt: TrackingFormat, routing: Routing) -> "_RoutedFormat":
@@ -41,18 +45,24 @@ class _RoutedFormat:
             and all(not route.conditions for route in routing.unkeyed)
             and not fmt.shape.optional_group_bits
         )
-        scored = tuple((r.slug, fmt.specificity_bits + r.specificity_bits) for r in routing.unkeyed)
         return cls(
             format=fmt,
             routing=routing,
             fullmatch=fmt.regex.fullmatch,
             validate=fmt.validate,
-            scored_routes=scored if static else None,
+            scored_couriers=_scored(routing.unkeyed, fmt.specificity_bits) if static else None,
         )
 
-    def scored_routes_for(self, match: re.Match[str]) -> tuple[tuple[str, float], ...]:
-        bits = self.format.match_specificity(match)
-        return tuple((route.slug, bits + route.specificity_bits) for route in self.routing.routes_for(match))
+    def scored_couriers_for(self, match: re.Match[str]) -> tuple[_Scored, ...]:
+        return _scored(self.routing.routes_for(match), self.format.match_specificity(match))
+
+
+def _scored(routes: Iterable[Route], format_bits: float) -> tuple[_Scored, ...]:
+    couriers = couriers_by_slug()
+    # A route to a slug missing from the catalog is a data error that the catalog tests catch.
+    return tuple(
+        (couriers[route.slug], format_bits + route.specificity_bits) for route in routes if route.slug in couriers
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,12 +80,12 @@ class _CourierFormat:
         return self.route.accepts(match)
 
 
-# What the detection loop unpacks per candidate: fullmatch, validate, scored_routes, the entry.
+# What the detection loop unpacks per candidate: fullmatch, validate, scored_couriers, the entry.
 # A plain tuple because unpacking one is the cheapest per-candidate step CPython offers.
 _LoopEntry = tuple[
     Callable[[str], re.Match[str] | None],
     Callable[[re.Match[str]], bool] | None,
-    tuple[tuple[str, float], ...] | None,
+    tuple[_Scored, ...] | None,
     _RoutedFormat,
 ]
 
@@ -99,7 +109,7 @@ def _format_index() -> _FormatIndex:
         if key not in routings:
             continue  # a format no courier claims cannot produce a detection
         routed = _RoutedFormat.of(fmt, routings[key])
-        entry = (routed.fullmatch, routed.validate, routed.scored_routes, routed)
+        entry = (routed.fullmatch, routed.validate, routed.scored_couriers, routed)
         prefixes, lengths = fmt.shape.prefixes, fmt.shape.lengths
         if prefixes is None or lengths is None:
             unindexed.append(entry)
@@ -124,16 +134,18 @@ def _formats_by_slug() -> Mapping[str, tuple[_CourierFormat, ...]]:
     return {slug: tuple(entries) for slug, entries in by_slug.items()}
 
 
-def _matching_slugs(number: str) -> dict[str, float]:
-    """Slug -> specificity (bits) of the most specific format and route that accept the number."""
-    found: dict[str, float] = {}
-    for fullmatch, validate, scored_routes, routed in _format_index().candidates(number):
+def _scored_matches(number: str) -> list[_Scored]:
+    """(courier, specificity) for every format and route that accepts the normalised number."""
+    index = _format_index()
+    candidates = index.by_prefix_and_length.get((number[:PREFIX_LENGTH], len(number)), ())
+    if index.unindexed:
+        candidates += index.unindexed
+    found: list[_Scored] = []
+    for fullmatch, validate, scored_couriers, routed in candidates:
         match = fullmatch(number)
         if match is None or (validate is not None and not validate(match)):
             continue
-        for slug, bits in scored_routes or routed.scored_routes_for(match):
-            if bits > found.get(slug, -1.0):
-                found[slug] = bits
+        found += scored_couriers if scored_couriers is not None else routed.scored_couriers_for(match)
     return found
 
 
@@ -160,32 +172,26 @@ def detect(
     not None) limits the candidates; couriers whose required_fields are missing from
     ``additional_fields`` are left out. ``activated`` only ranks, it never filters.
     """
-    found = _matching_slugs(normalise_tracking_number(tracking_number))
-    if not found:
-        return []
-    couriers = couriers_by_slug()
+    found = _scored_matches(normalise_tracking_number(tracking_number))
     if len(found) == 1:  # the usual case, so it skips the ranking machinery
-        (slug,) = found
-        courier = couriers.get(slug)
-        if courier is None or (slugs is not None and slug not in slugs):
+        courier = found[0][0]
+        if slugs is not None and courier.slug not in slugs:
             return []
         if courier.required_fields and not _has_required_fields(courier, additional_fields):
             return []
         return [courier]
-    candidates = [
-        courier
-        for slug in found
-        if (slugs is None or slug in slugs)
-        and (courier := couriers.get(slug)) is not None
-        and (not courier.required_fields or _has_required_fields(courier, additional_fields))
-    ]
-    if len(candidates) < 2:
-        return candidates
+    best_bits: dict[str, float] = {}
+    by_slug: dict[str, Courier] = {}
+    for courier, bits in found:
+        slug = courier.slug
+        if (slugs is None or slug in slugs) and bits > best_bits.get(slug, -1.0):
+            best_bits[slug], by_slug[slug] = bits, courier
+    candidates = [c for c in by_slug.values() if _has_required_fields(c, additional_fields)]
     hints = {code.upper() for code in (origin_country_iso3, destination_country_iso3) if code}
 
     def rank(courier: Courier) -> tuple[bool, int, float, str]:
         hint_fits = len(hints.intersection(courier.service_from_country_iso3)) if hints else 0
-        return (courier.slug not in activated, -hint_fits, -found[courier.slug], courier.slug)
+        return (courier.slug not in activated, -hint_fits, -best_bits[courier.slug], courier.slug)
 
     candidates.sort(key=rank)
     return candidates

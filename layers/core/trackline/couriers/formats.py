@@ -44,13 +44,14 @@ class LookupRule:
         return value is not None and (value in self.exact or any(p.fullmatch(value) for p in self.patterns))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # one instance per format: identity is equality
 class TrackingFormat:
     key: str  # the data's id, or its name for the few entries without one
     name: str
     courier_code: str  # tracking_number_data's courier code, not an AfterShip slug
     regex: re.Pattern[str]
     shape: PatternShape
+    checksum: Mapping[str, Any] | None  # the data's validation.checksum entry, as written
     check_character: Callable[[str], str] | None
     prepend: PrependRule | None
     lookups: tuple[LookupRule, ...]
@@ -82,6 +83,14 @@ def _validator(
 ) -> Callable[[re.Match[str]], bool] | None:
     if check_character is None and not lookups:
         return None
+    if prepend is None and not lookups:
+        # Most formats: a plain check digit. Detection calls this for every candidate, so it
+        # gets its own lean closure.
+        def validate_check_digit(match: re.Match[str]) -> bool:
+            serial, check = match.group("SerialNumber", "CheckDigit")
+            return serial is not None and check_character(serial) == check
+
+        return validate_check_digit
 
     def validate(match: re.Match[str]) -> bool:
         if check_character is not None:
@@ -105,25 +114,31 @@ def python_pattern(source: str | list[str]) -> str:
 
 
 def _tidy_outside_classes(pattern: str) -> str:
-    """Drop literal dashes and make unnamed groups non-capturing (outside character classes).
+    """Drop what normalisation makes dead weight, and make unnamed groups non-capturing.
 
-    A literal "-" (LaserShip's "...-1") can never match a normalised number, which has no dashes.
-    Unnamed groups are never read, and capturing them inside repeats makes matching ~2x slower.
+    A literal "-" (LaserShip's "...-1") or a ``\\s`` in a character class can never match a
+    normalised number. Unnamed groups are never read, and capturing them inside repeats makes
+    matching about twice as slow.
     """
     kept: list[str] = []
-    in_class = escaped = False
-    for position, char in enumerate(pattern):
-        if escaped:
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif in_class:
+    in_class = False
+    position = 0
+    while position < len(pattern):
+        char = pattern[position]
+        position += 1
+        if char == "\\":
+            escape = pattern[position : position + 1]
+            position += 1
+            if not (in_class and escape == "s"):
+                kept.append(char + escape)
+            continue
+        if in_class:
             in_class = char != "]"
         elif char == "[":
             in_class = True
         elif char == "-":
             continue
-        elif char == "(" and not pattern.startswith("?", position + 1):
+        elif char == "(" and not pattern.startswith("?", position):
             char = "(?:"
         kept.append(char)
     return "".join(kept)
@@ -170,6 +185,7 @@ def build_format(courier_code: str, spec: Mapping[str, Any]) -> TrackingFormat:
         courier_code=courier_code,
         regex=regex,
         shape=shape,
+        checksum=validation.get("checksum"),
         check_character=check_character,
         prepend=prepend,
         lookups=lookups,

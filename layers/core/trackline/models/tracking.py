@@ -174,8 +174,9 @@ class TrackingRecord(Tracking):
     next_poll_at: str | None = None
     expire_at: int | None = None
 
-    def to_contract(self) -> Tracking:
-        return Tracking.model_validate(self.model_dump(include=_CONTRACT_FIELDS))
+    def contract_document(self) -> dict[str, Any]:
+        """The tracking as the API returns it: every contract field, nothing internal."""
+        return self.model_dump(mode="json", include=_CONTRACT_FIELDS)
 
 
 _CONTRACT_FIELDS = frozenset(Tracking.model_fields)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import ModuleType
+from typing import TYPE_CHECKING
 
-from trackline import couriers
 from trackline.errors import (
     CourierFieldsRequired,
     CourierNotDetected,
@@ -13,7 +14,18 @@ from trackline.errors import (
     InvalidTrackingNumberFormat,
 )
 
+if TYPE_CHECKING:
+    from trackline.couriers import Courier
+
 UNRECOGNIZED = "unrecognized"
+
+
+def _catalog() -> ModuleType:
+    # Loaded by the first request that names or detects a courier, not at every cold start:
+    # reads by id never need it.
+    from trackline import couriers
+
+    return couriers
 
 
 @dataclass(frozen=True)
@@ -22,24 +34,28 @@ class ResolvedCourier:
     tracking_link: str | None
 
 
-def require_known_slug(slug: str) -> couriers.Courier:
-    courier = couriers.get_courier(slug)
+def link_for(slug: str, tracking_number: str) -> str | None:
+    return _catalog().tracking_link(slug, tracking_number)
+
+
+def require_known_slug(slug: str) -> Courier:
+    courier = _catalog().get_courier(slug)
     if courier is None:
         raise InvalidSlug()
     return courier
 
 
 def check_number_for(slug: str, tracking_number: str) -> None:
-    verdict = couriers.check_format(slug, tracking_number)
-    if verdict is couriers.FormatVerdict.INVALID_FORMAT:
+    verdict = _catalog().check_format(slug, tracking_number)
+    if verdict is _catalog().FormatVerdict.INVALID_FORMAT:
         raise InvalidTrackingNumberFormat()
-    if verdict is couriers.FormatVerdict.INVALID_CHECK_DIGIT:
+    if verdict is _catalog().FormatVerdict.INVALID_CHECK_DIGIT:
         raise InvalidTrackingNumber(
             "The value of tracking_number is invalid. Its check digit does not match this courier's format."
         )
 
 
-def require_courier_fields(courier: couriers.Courier, additional_fields: dict[str, str]) -> None:
+def require_courier_fields(courier: Courier, additional_fields: dict[str, str]) -> None:
     missing = [name for name in courier.required_fields or [] if not additional_fields.get(name)]
     if missing:
         raise CourierFieldsRequired(missing)
@@ -59,10 +75,10 @@ def resolve_courier(
         courier = require_known_slug(slug)
         check_number_for(slug, tracking_number)
         require_courier_fields(courier, additional_fields)
-        return ResolvedCourier(slug, couriers.tracking_link(slug, tracking_number))
+        return ResolvedCourier(slug, link_for(slug, tracking_number))
 
-    allowed = couriers.slugs_in_group(slug_group) if slug_group else None
-    candidates = couriers.detect(
+    allowed = _catalog().slugs_in_group(slug_group) if slug_group else None
+    candidates = _catalog().detect(
         tracking_number,
         slugs=allowed,
         activated=activated,
@@ -78,7 +94,7 @@ def resolve_courier(
         # The contract keeps a tracking it cannot attribute as "unrecognized" rather than refusing it.
         return ResolvedCourier(UNRECOGNIZED, None)
     chosen = candidates[0]
-    return ResolvedCourier(chosen.slug, couriers.tracking_link(chosen.slug, tracking_number))
+    return ResolvedCourier(chosen.slug, link_for(chosen.slug, tracking_number))
 
 
 def _refuse_not_activated(candidates: list) -> list:

@@ -210,7 +210,7 @@ def _check_exclusive_fields(request) -> None:
 def _start_over_with(record: TrackingRecord, slug: str) -> None:
     """A new courier means a new shipment history: back to Pending and polled again."""
     record.slug = slug
-    record.courier_tracking_link = courier_resolution.couriers.tracking_link(slug, record.tracking_number)
+    record.courier_tracking_link = courier_resolution.link_for(slug, record.tracking_number)
     record.checkpoints = []
     record.tag = Tag.PENDING
     record.subtag = PENDING_SUBTAG
