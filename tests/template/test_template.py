@@ -107,3 +107,11 @@ def test_the_local_stack_reads_its_functions_from_the_template():
 def test_no_resource_name_is_hard_coded_in_the_domain_package():
     for path in Path(PROJECT_ROOT / "layers/core/trackline").rglob("*.py"):
         assert "TracklineTable" not in path.read_text(), path
+
+
+def test_the_authorizer_sees_every_request_uncached():
+    """With an identity source API Gateway would refuse keyless requests itself (bare 401, no
+    envelope); with caching a revoked key would keep working until the cache expired."""
+    authorizer = resources["HttpApi"]["Properties"]["Auth"]["Authorizers"]["ApiKeyAuthorizer"]
+    assert authorizer["Identity"] == {"ReauthorizeEvery": 0}
+    assert authorizer["EnableSimpleResponses"] is True and authorizer["AuthorizerPayloadFormatVersion"] == "2.0"
