@@ -34,7 +34,7 @@ def reset_cached_clients() -> None:
 
     get_settings.cache_clear()
     dynamodb_client.cache_clear()
-    for module_name in ("trackline.api.trackings_routes", "trackline.services.authorization"):
+    for module_name in ("trackline.api.trackings_routes", "trackline.api.couriers_routes", "trackline.services.authorization"):
         module = __import__(module_name, fromlist=["_"])
         for cached in ("service", "_api_keys"):
             if hasattr(module, cached):
@@ -59,3 +59,10 @@ def api(table):
     from tests.support.handlers import ApiClient
 
     return ApiClient()
+
+
+@pytest.fixture
+def couriers_api(table):
+    from tests.support.handlers import ApiClient
+
+    return ApiClient(function="couriers_api")

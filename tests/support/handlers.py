@@ -83,12 +83,12 @@ class Reply:
 
 
 class ApiClient:
-    """The trackings function, called the way API Gateway calls it after the authorizer allowed."""
+    """An API function, called the way API Gateway calls it after the authorizer allowed."""
 
     AUTHENTICATED = {"authenticated": True, "key_id": "testkey", "key_name": "tests"}
 
-    def __init__(self, authorizer: dict | None = AUTHENTICATED) -> None:
-        self._handler = load_handler("trackings_api", "trackings_api_handler")
+    def __init__(self, authorizer: dict | None = AUTHENTICATED, function: str = "trackings_api") -> None:
+        self._handler = load_handler(function, f"{function}_handler")
         self._authorizer = authorizer
 
     def request(self, method: str, path: str, body: Any = None, **kwargs) -> Reply:

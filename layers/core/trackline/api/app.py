@@ -7,10 +7,10 @@ from trackline.api.errors import register_error_handlers
 from trackline.api.openapi import register_document_routes
 
 
-def create_app(*routers: APIGatewayHttpRouter, title: str = "Trackline Tracking API") -> APIGatewayHttpResolver:
+def create_app(*routers: APIGatewayHttpRouter) -> APIGatewayHttpResolver:
     app = APIGatewayHttpResolver(enable_validation=True)
     for router in routers:
         app.include_router(router)
     register_error_handlers(app)
-    register_document_routes(app, title)
+    register_document_routes(app, "Trackline Tracking API")
     return app

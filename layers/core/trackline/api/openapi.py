@@ -24,6 +24,17 @@ def documented(success_status: int, model: type, description: str, *errors: int)
     return responses
 
 
+def _documentation_app() -> APIGatewayHttpResolver:
+    """A resolver holding every route of the API, so that one document describes them all."""
+    from trackline.api.couriers_routes import router as couriers
+    from trackline.api.trackings_routes import router as trackings
+
+    app = APIGatewayHttpResolver(enable_validation=True)
+    app.include_router(trackings)
+    app.include_router(couriers)
+    return app
+
+
 def register_document_routes(app: APIGatewayHttpResolver, title: str) -> None:
     """Serve the OpenAPI document and a Swagger UI page (public: they hold no data).
 
@@ -32,7 +43,7 @@ def register_document_routes(app: APIGatewayHttpResolver, title: str) -> None:
     """
 
     def document() -> str:
-        return app.get_openapi_json_schema(
+        return _documentation_app().get_openapi_json_schema(
             title=title,
             version=API_VERSION,
             description="AfterShip Tracking API 2024-04 compatible. Send your key in the as-api-key header.",

@@ -5,7 +5,8 @@ loaded on first use and then cached for the life of the process (a warm Lambda k
 """
 
 from .catalog import all_couriers, get_courier, slugs_in_group, tracking_link
-from .detection import UnknownCourierError, check_format, detect
+from .detection import detect
+from .format_check import UnknownCourierError, check_format
 from .models import Courier, FormatVerdict
 from .normalise import normalise_tracking_number
 

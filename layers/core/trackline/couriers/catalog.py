@@ -36,10 +36,6 @@ def all_couriers() -> list[Courier]:
     return list(couriers_by_slug().values())
 
 
-def slug_groups() -> Mapping[str, frozenset[str]]:
-    return _slug_groups()
-
-
 def slugs_in_group(group: str) -> frozenset[str] | None:
     """Member slugs of a SlugGroupV1 value, or None when the group is unknown."""
     return _slug_groups().get(group)

@@ -11,7 +11,6 @@ tables and sums run over bytes objects: both loops stay in C.
 """
 
 import math
-import operator
 import string
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -31,7 +30,10 @@ def _value_table(values: Mapping[str, int]) -> bytes:
 # Digits are themselves; mod10 values letters by (ASCII code - 3) mod 10, so A=2 ... Z=7
 # (only UPS serials contain letters).
 _DIGIT_VALUES = _value_table({c: int(c) for c in string.digits})
-_MOD10_VALUES = _value_table({c: int(c) for c in string.digits} | {c: (ord(c) - 3) % 10 for c in string.ascii_uppercase})
+_MOD10_VALUES = _value_table(
+    {c: int(c) for c in string.digits} | {c: (ord(c) - 3) % 10 for c in string.ascii_uppercase}
+)
+_BASE36_VALUES = _value_table({c: _BASE36.index(c) for c in _BASE36})
 # Luhn's doubled digit with 9 subtracted when above 9, indexed by the digit's value.
 _LUHN_DOUBLED = bytes.maketrans(bytes(range(10)), bytes([0, 2, 4, 6, 8, 1, 3, 5, 7, 9]))
 
@@ -73,7 +75,7 @@ def s10(*, weightings: Sequence[int] = (8, 6, 4, 2, 3, 5, 9, 7), modulo: int = 1
         values = serial.encode().translate(_DIGIT_VALUES)
         if len(values) != len(weights):
             raise ValueError("an S10 serial has exactly one digit per weighting")
-        check = modulo - sum(map(operator.mul, values, weights)) % modulo
+        check = modulo - math.sumprod(values, weights) % modulo
         # UPU S10: 10 and 11 do not fit in one digit and become 0 and 5.
         return str({10: 0, 11: 5}.get(check, check))
 
@@ -89,7 +91,7 @@ def sum_product_with_weightings_and_modulo(
         values = serial.encode().translate(_DIGIT_VALUES)
         if len(values) != len(weights):
             raise ValueError("the serial needs exactly one digit per weighting")
-        return _DIGITS[sum(map(operator.mul, values, weights)) % modulo1 % modulo2]
+        return _DIGITS[math.sumprod(values, weights) % modulo1 % modulo2]
 
     return check_character
 
@@ -98,8 +100,8 @@ def mod_37_36(*, modulo: int = 36, alphabet: str = _BASE36) -> CheckCharacter:
     def check_character(serial: str) -> str:
         # ISO/IEC 7064 MOD 37,36 (hybrid system) over base-36 character values.
         product = modulo
-        for char in serial:
-            product += _BASE36.index(char)
+        for value in serial.encode().translate(_BASE36_VALUES):
+            product += value
             if product > modulo:
                 product -= modulo
             product *= 2

@@ -79,22 +79,26 @@ class TrackingFormat:
 
 
 def _validator(
-    check_character: Callable[[str], str] | None, prepend: PrependRule | None, lookups: tuple[LookupRule, ...]
+    regex: re.Pattern[str],
+    check_character: Callable[[str], str] | None,
+    prepend: PrependRule | None,
+    lookups: tuple[LookupRule, ...],
 ) -> Callable[[re.Match[str]], bool] | None:
     if check_character is None and not lookups:
         return None
+    # Group numbers rather than names: this runs for every candidate during detection.
+    serial_group, check_group = regex.groupindex.get("SerialNumber"), regex.groupindex.get("CheckDigit")
     if prepend is None and not lookups:
-        # Most formats: a plain check digit. Detection calls this for every candidate, so it
-        # gets its own lean closure.
+        # Most formats: a plain check digit, so they get the leanest closure.
         def validate_check_digit(match: re.Match[str]) -> bool:
-            serial, check = match.group("SerialNumber", "CheckDigit")
+            serial, check = match.group(serial_group, check_group)
             return serial is not None and check_character(serial) == check
 
         return validate_check_digit
 
     def validate(match: re.Match[str]) -> bool:
         if check_character is not None:
-            serial, check = match.group("SerialNumber", "CheckDigit")
+            serial, check = match.group(serial_group, check_group)
             if serial is None or check is None:
                 return False
             if prepend is not None:
@@ -189,7 +193,7 @@ def build_format(courier_code: str, spec: Mapping[str, Any]) -> TrackingFormat:
         check_character=check_character,
         prepend=prepend,
         lookups=lookups,
-        validate=_validator(check_character, prepend, lookups),
+        validate=_validator(regex, check_character, prepend, lookups),
         specificity_bits=shape.constraint_bits + strength_bits,
         tracking_url=spec.get("tracking_url"),
         valid_examples=tuple(tests.get("valid", ())),

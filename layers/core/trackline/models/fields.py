@@ -52,7 +52,7 @@ CountryIso3 = Annotated[str, BeforeValidator(_upper), StringConstraints(pattern=
 LanguageCode = Annotated[str, BeforeValidator(_lower), StringConstraints(pattern=r"^[a-z]{2}$")]
 
 
-def _split_comma_list(value: Any) -> Any:
+def split_comma_list(value: Any) -> Any:
     """The contract accepts a list or one comma-separated string."""
     if isinstance(value, str):
         return [part.strip() for part in value.split(",") if part.strip()]
@@ -86,11 +86,11 @@ def _unique(values: list[str]) -> list[str]:
 
 Email = Annotated[str, AfterValidator(_check_email)]
 Phone = Annotated[str, AfterValidator(_check_phone)]
-EmailList = Annotated[list[Email], BeforeValidator(_split_comma_list), AfterValidator(_unique), Field(max_length=3)]
-PhoneList = Annotated[list[Phone], BeforeValidator(_split_comma_list), AfterValidator(_unique), Field(max_length=3)]
+EmailList = Annotated[list[Email], BeforeValidator(split_comma_list), AfterValidator(_unique), Field(max_length=3)]
+PhoneList = Annotated[list[Phone], BeforeValidator(split_comma_list), AfterValidator(_unique), Field(max_length=3)]
 # Inputs may be longer than 3 before de-duplication is known; notifications add/remove use these.
-EmailInput = Annotated[list[Email], BeforeValidator(_split_comma_list), AfterValidator(_unique), Field(max_length=10)]
-PhoneInput = Annotated[list[Phone], BeforeValidator(_split_comma_list), AfterValidator(_unique), Field(max_length=10)]
+EmailInput = Annotated[list[Email], BeforeValidator(split_comma_list), AfterValidator(_unique), Field(max_length=10)]
+PhoneInput = Annotated[list[Phone], BeforeValidator(split_comma_list), AfterValidator(_unique), Field(max_length=10)]
 
 
 def _check_calendar_date(value: str) -> str:

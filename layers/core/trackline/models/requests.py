@@ -1,8 +1,9 @@
 """Request bodies and query strings, as the 2024-04 contract defines them."""
 
-from typing import Any
+import re
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from trackline.models.enums import ADDITIONAL_FIELDS, CompletionReason, DeliveryType, SlugGroup, Tag
 from trackline.models.fields import (
@@ -21,6 +22,7 @@ from trackline.models.fields import (
     ShortText,
     Slug,
     TrackingNumber,
+    split_comma_list,
     meta_error,
 )
 
@@ -92,6 +94,14 @@ class CreateTracking(EditableFields):
 
 class UpdateTracking(EditableFields):
     slug: Slug | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_string_clears(cls, data: Any) -> Any:
+        # "" means "clear this field" on update, so it must not meet the field's format check.
+        if isinstance(data, dict):
+            return {name: (None if value == "" else value) for name, value in data.items()}
+        return data
 
 
 def _require_wrapper(data: Any, wrapper: str, code: int) -> Any:
@@ -181,3 +191,41 @@ class ListTrackingsQuery(RequestModel):
         if self.page * self.limit > 160_000:
             raise meta_error(4008, "The value of page is invalid. page * limit may not exceed 160000.")
         return self
+
+
+_DETECTABLE = re.compile(r"[A-Za-z0-9 ._/-]+")
+
+
+def _detectable_number(value: Any) -> str:
+    """Detection accepts a number as people paste it (spaces, dashes, any case); it only refuses
+    what can be no tracking number."""
+    if not isinstance(value, str):
+        raise meta_error(4005, "The value of tracking_number is invalid. Send it as a string.")
+    stripped = value.strip()
+    if not stripped:
+        raise meta_error(4007, "tracking_number is required.")
+    if len(stripped) > 100 or not _DETECTABLE.fullmatch(stripped):
+        raise meta_error(
+            4005, "The value of tracking_number is invalid. Use up to 100 letters, digits, spaces and - . _ /."
+        )
+    return stripped
+
+
+SlugList = Annotated[list[Slug], BeforeValidator(split_comma_list), Field(max_length=50)]
+
+
+class DetectCourier(AdditionalFieldsInput):
+    tracking_number: Annotated[str, BeforeValidator(_detectable_number)]
+    slug: SlugList | None = None
+    slug_group: SlugGroup | None = None
+    origin_country_iso3: CountryIso3 | None = None
+    destination_country_iso3: CountryIso3 | None = None
+
+
+class DetectCourierBody(RequestModel):
+    tracking: DetectCourier
+
+    @model_validator(mode="before")
+    @classmethod
+    def _wrapped(cls, data: Any) -> Any:
+        return _require_wrapper(data, "tracking", 4006)

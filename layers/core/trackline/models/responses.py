@@ -102,3 +102,36 @@ class NotificationData(ResponseModel):
 class NotificationEnvelope(ResponseModel):
     meta: Meta
     data: NotificationData
+
+
+class CourierModel(ResponseModel):
+    slug: str | None = None
+    name: str | None = None
+    phone: str | None = None
+    other_name: str | None = None
+    web_url: str | None = None
+    required_fields: list[str] = []
+    optional_fields: list[str] = []
+    default_language: str | None = None
+    support_languages: list[str] = []
+    service_from_country_iso3: list[str] = []
+
+
+class CourierListData(ResponseModel):
+    total: int
+    couriers: list[CourierModel]
+
+
+class CourierListEnvelope(ResponseModel):
+    meta: Meta
+    data: CourierListData
+
+
+class CourierActivationData(ResponseModel):
+    courier: CourierModel
+    active: bool
+
+
+class CourierActivationEnvelope(ResponseModel):
+    meta: Meta
+    data: CourierActivationData

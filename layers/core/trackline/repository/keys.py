@@ -5,6 +5,7 @@
 | tracking        | TRACKING#<id>              | TRACKING                |
 | number key      | NUMBER#<slug>#<number>     | ADDL#<additional fields>|
 | API key         | APIKEYS                    | APIKEY#<sha256 of key>  |
+| active courier  | COURIERS                   | ACTIVE#<slug>           |
 
 GSI ByCreatedAt: list_pk = TRACKINGS, list_sk = <created_at>#<id> (every tracking).
 GSI DueForPoll (sparse): poll_pk = POLL#<shard>, poll_at = <next poll time> (active trackings only).
@@ -15,6 +16,7 @@ from urllib.parse import quote
 TRACKING_SK = "TRACKING"
 LIST_PK = "TRACKINGS"
 API_KEYS_PK = "APIKEYS"
+COURIERS_PK = "COURIERS"
 
 
 def tracking_key(tracking_id: str) -> dict[str, dict[str, str]]:
@@ -45,3 +47,7 @@ def poll_pk(tracking_id: str, shards: int) -> str:
 
 def api_key_sk(key_hash: str) -> str:
     return f"APIKEY#{key_hash}"
+
+
+def active_courier_key(slug: str) -> dict[str, dict[str, str]]:
+    return {"pk": {"S": COURIERS_PK}, "sk": {"S": f"ACTIVE#{slug}"}}

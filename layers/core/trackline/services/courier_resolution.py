@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 UNRECOGNIZED = "unrecognized"
 
 
-def _catalog() -> ModuleType:
+def catalog() -> ModuleType:
     # Loaded by the first request that names or detects a courier, not at every cold start:
     # reads by id never need it.
     from trackline import couriers
@@ -35,21 +35,21 @@ class ResolvedCourier:
 
 
 def link_for(slug: str, tracking_number: str) -> str | None:
-    return _catalog().tracking_link(slug, tracking_number)
+    return catalog().tracking_link(slug, tracking_number)
 
 
 def require_known_slug(slug: str) -> Courier:
-    courier = _catalog().get_courier(slug)
+    courier = catalog().get_courier(slug)
     if courier is None:
         raise InvalidSlug()
     return courier
 
 
 def check_number_for(slug: str, tracking_number: str) -> None:
-    verdict = _catalog().check_format(slug, tracking_number)
-    if verdict is _catalog().FormatVerdict.INVALID_FORMAT:
+    verdict = catalog().check_format(slug, tracking_number)
+    if verdict is catalog().FormatVerdict.INVALID_FORMAT:
         raise InvalidTrackingNumberFormat()
-    if verdict is _catalog().FormatVerdict.INVALID_CHECK_DIGIT:
+    if verdict is catalog().FormatVerdict.INVALID_CHECK_DIGIT:
         raise InvalidTrackingNumber(
             "The value of tracking_number is invalid. Its check digit does not match this courier's format."
         )
@@ -77,8 +77,8 @@ def resolve_courier(
         require_courier_fields(courier, additional_fields)
         return ResolvedCourier(slug, link_for(slug, tracking_number))
 
-    allowed = _catalog().slugs_in_group(slug_group) if slug_group else None
-    candidates = _catalog().detect(
+    allowed = catalog().slugs_in_group(slug_group) if slug_group else None
+    candidates = catalog().detect(
         tracking_number,
         slugs=allowed,
         activated=activated,

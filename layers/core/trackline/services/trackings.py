@@ -21,6 +21,7 @@ from trackline.models.listing import TrackingPage
 from trackline.models.refs import TrackingById, TrackingByNumber, TrackingRef
 from trackline.models.requests import CreateTracking, NotificationInput, UpdateTracking
 from trackline.models.tracking import NextCourier, TrackingRecord
+from trackline.repository.couriers import ActivatedCourierRepository
 from trackline.repository.trackings import TrackingRepository, VersionConflict
 from trackline.services import courier_resolution
 from trackline.settings import Settings, get_settings
@@ -28,13 +29,20 @@ from trackline.settings import Settings, get_settings
 # Enough for a few dozen writers racing on one tracking; each conflict means another write landed.
 MAX_SAVE_ATTEMPTS = 25
 MAX_RECEIVERS = 3
+_LIST_FIELDS = frozenset({"emails", "smses"})
 PENDING_SUBTAG = "Pending_001"
 
 
 class TrackingService:
-    def __init__(self, repository: TrackingRepository | None = None, settings: Settings | None = None) -> None:
+    def __init__(
+        self,
+        repository: TrackingRepository | None = None,
+        settings: Settings | None = None,
+        activated: ActivatedCourierRepository | None = None,
+    ) -> None:
         self._settings = settings or get_settings()
         self._repository = repository or TrackingRepository(self._settings.table_name, self._settings.poll_shards)
+        self._activated = activated or ActivatedCourierRepository(self._settings.table_name)
 
     # -- create ---------------------------------------------------------------------------
 
@@ -104,7 +112,8 @@ class TrackingService:
     # -- change ---------------------------------------------------------------------------
 
     def update(self, ref: TrackingRef, request: UpdateTracking) -> TrackingRecord:
-        changes = request.model_dump(exclude_unset=True, exclude_none=True)
+        # Sent fields only; a field sent as "" or null is cleared.
+        changes = request.model_dump(exclude_unset=True)
         if changes.get("custom_fields") == {}:
             # The official SDK sends an empty custom_fields with every model-based update.
             del changes["custom_fields"]
@@ -116,7 +125,7 @@ class TrackingService:
 
         def apply(record: TrackingRecord) -> None:
             for name, value in changes.items():
-                setattr(record, name, value if value != "" else None)
+                setattr(record, name, [] if value is None and name in _LIST_FIELDS else value)
             _check_exclusive_fields(record)
             record.title = record.title or record.tracking_number
             if new_slug and new_slug != record.slug:
@@ -193,7 +202,7 @@ class TrackingService:
         raise ConcurrentUpdate()
 
     def _activated_couriers(self) -> frozenset[str]:
-        return frozenset()
+        return self._activated.slugs()
 
 
 def _check_exclusive_fields(request) -> None:
