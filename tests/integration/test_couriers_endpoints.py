@@ -81,8 +81,10 @@ def test_create_uses_detection_and_the_activated_couriers(api, couriers_api):
     couriers_api.post("/couriers/usps/activate")
     refused = api.post("/trackings", {"tracking": {"tracking_number": "1Z879E930346834440"}})
     assert refused.code == 4012 and "approved list" in refused.body["meta"]["message"]
+    unknown = api.post("/trackings", {"tracking": {"tracking_number": "ZZZZZZZZ2"}})
+    assert unknown.code == 4012 and "don't recognize" in unknown.body["meta"]["message"]
     grouped = api.post("/trackings", {"tracking": {"tracking_number": "1Z879E930346834441", "slug_group": "fedex-group"}})
-    assert grouped.code == 4012
+    assert grouped.code == 4012 and "group" in grouped.body["meta"]["message"]
 
 
 def test_create_with_a_slug_checks_the_number_against_its_format(api):

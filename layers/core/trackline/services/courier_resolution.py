@@ -89,15 +89,15 @@ def resolve_courier(
     if slug_group and not candidates:
         raise CourierNotDetected(CourierNotDetected.NOT_IN_GROUP)
     if activated:
-        candidates = [courier for courier in candidates if courier.slug in activated] or _refuse_not_activated(candidates)
+        # The merchant named its couriers: a number none of them accepts is refused, not guessed.
+        fitting = [courier for courier in candidates if courier.slug in activated]
+        if not fitting:
+            raise CourierNotDetected(
+                CourierNotDetected.NOT_ACTIVATED if candidates else CourierNotDetected.NOT_RECOGNIZED
+            )
+        candidates = fitting
     if not candidates:
-        # The contract keeps a tracking it cannot attribute as "unrecognized" rather than refusing it.
+        # Without activated couriers the contract keeps an unattributable tracking as "unrecognized".
         return ResolvedCourier(UNRECOGNIZED, None)
     chosen = candidates[0]
     return ResolvedCourier(chosen.slug, link_for(chosen.slug, tracking_number))
-
-
-def _refuse_not_activated(candidates: list) -> list:
-    if candidates:
-        raise CourierNotDetected(CourierNotDetected.NOT_ACTIVATED)
-    return []
