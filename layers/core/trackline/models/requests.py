@@ -1,7 +1,7 @@
 """Request bodies and query strings, as the 2024-04 contract defines them."""
 
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
@@ -104,28 +104,26 @@ class UpdateTracking(EditableFields):
         return data
 
 
-def _require_wrapper(data: Any, wrapper: str, code: int) -> Any:
-    if not isinstance(data, dict) or not isinstance(data.get(wrapper), dict):
-        raise meta_error(code, f"{wrapper} object is required.")
-    return data
+class WrappedBody(RequestModel):
+    """A body whose fields sit under one key; without it the contract has its own code."""
+
+    wrapper: ClassVar[str] = "tracking"
+    missing_code: ClassVar[int] = 4006
+
+    @model_validator(mode="before")
+    @classmethod
+    def _wrapped(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or not isinstance(data.get(cls.wrapper), dict):
+            raise meta_error(cls.missing_code, f"{cls.wrapper} object is required.")
+        return data
 
 
-class CreateTrackingBody(RequestModel):
+class CreateTrackingBody(WrappedBody):
     tracking: CreateTracking
 
-    @model_validator(mode="before")
-    @classmethod
-    def _wrapped(cls, data: Any) -> Any:
-        return _require_wrapper(data, "tracking", 4006)
 
-
-class UpdateTrackingBody(RequestModel):
+class UpdateTrackingBody(WrappedBody):
     tracking: UpdateTracking
-
-    @model_validator(mode="before")
-    @classmethod
-    def _wrapped(cls, data: Any) -> Any:
-        return _require_wrapper(data, "tracking", 4006)
 
 
 class NotificationInput(RequestModel):
@@ -133,13 +131,10 @@ class NotificationInput(RequestModel):
     smses: PhoneInput | None = None
 
 
-class NotificationBody(RequestModel):
+class NotificationBody(WrappedBody):
+    wrapper = "notification"
+    missing_code = 4014
     notification: NotificationInput
-
-    @model_validator(mode="before")
-    @classmethod
-    def _wrapped(cls, data: Any) -> Any:
-        return _require_wrapper(data, "notification", 4014)
 
 
 class MarkCompletedBody(RequestModel):
@@ -222,10 +217,5 @@ class DetectCourier(AdditionalFieldsInput):
     destination_country_iso3: CountryIso3 | None = None
 
 
-class DetectCourierBody(RequestModel):
+class DetectCourierBody(WrappedBody):
     tracking: DetectCourier
-
-    @model_validator(mode="before")
-    @classmethod
-    def _wrapped(cls, data: Any) -> Any:
-        return _require_wrapper(data, "tracking", 4006)

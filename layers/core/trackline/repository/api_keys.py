@@ -4,20 +4,10 @@ from typing import Any
 
 from trackline.models.api_key import ApiKeyInfo
 from trackline.repository import keys
-from trackline.repository.dynamodb import dynamodb_client, from_item, to_item
+from trackline.repository.dynamodb import TableRepository, from_item, to_item
 
 
-class ApiKeyRepository:
-    def __init__(self, table_name: str, client: Any = None) -> None:
-        self._table = table_name
-        self._client = client
-
-    @property
-    def client(self) -> Any:
-        if self._client is None:
-            self._client = dynamodb_client()
-        return self._client
-
+class ApiKeyRepository(TableRepository):
     def put_if_absent(self, key_hash: str, info: ApiKeyInfo) -> bool:
         """Store a key; False when this hash is already stored."""
         item = to_item({"pk": keys.API_KEYS_PK, "sk": keys.api_key_sk(key_hash), **info.model_dump()})

@@ -3,20 +3,10 @@
 from typing import Any
 
 from trackline.repository import keys
-from trackline.repository.dynamodb import dynamodb_client
+from trackline.repository.dynamodb import TableRepository
 
 
-class ActivatedCourierRepository:
-    def __init__(self, table_name: str, client: Any = None) -> None:
-        self._table = table_name
-        self._client = client
-
-    @property
-    def client(self) -> Any:
-        if self._client is None:
-            self._client = dynamodb_client()
-        return self._client
-
+class ActivatedCourierRepository(TableRepository):
     def slugs(self) -> frozenset[str]:
         request: dict[str, Any] = {
             "TableName": self._table,

@@ -21,6 +21,20 @@ def dynamodb_client() -> Any:
     )
 
 
+class TableRepository:
+    """Base of the repositories: the table they work on and a client made on first use."""
+
+    def __init__(self, table_name: str, client: Any = None) -> None:
+        self._table = table_name
+        self._client = client
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = dynamodb_client()
+        return self._client
+
+
 def _to_dynamo(value: Any) -> Any:
     if isinstance(value, float):
         return Decimal(repr(value))

@@ -8,8 +8,8 @@ from trackline.models.listing import TrackingFilter, TrackingPage
 from trackline.models.tracking import TrackingRecord
 from trackline.repository import keys
 from trackline.repository.dynamodb import (
+    TableRepository,
     cancellation_reasons,
-    dynamodb_client,
     from_item,
     to_item,
     to_value,
@@ -23,17 +23,10 @@ class VersionConflict(Exception):
     """The tracking changed since it was read; re-read and apply the change again."""
 
 
-class TrackingRepository:
+class TrackingRepository(TableRepository):
     def __init__(self, table_name: str, poll_shards: int, client: Any = None) -> None:
-        self._table = table_name
+        super().__init__(table_name, client)
         self._poll_shards = poll_shards
-        self._client = client
-
-    @property
-    def client(self) -> Any:
-        if self._client is None:
-            self._client = dynamodb_client()
-        return self._client
 
     # -- writes ---------------------------------------------------------------------------
 
