@@ -34,9 +34,14 @@ def reset_cached_clients() -> None:
 
     get_settings.cache_clear()
     dynamodb_client.cache_clear()
-    for module_name in ("trackline.api.trackings_routes", "trackline.api.couriers_routes", "trackline.services.authorization"):
+    for module_name in (
+        "trackline.api.trackings_routes",
+        "trackline.api.couriers_routes",
+        "trackline.services.authorization",
+        "trackline.consumers.poll_queue",
+    ):
         module = __import__(module_name, fromlist=["_"])
-        for cached in ("service", "_api_keys"):
+        for cached in ("service", "_api_keys", "_worker", "_sqs"):
             if hasattr(module, cached):
                 getattr(module, cached).cache_clear()
 
@@ -52,6 +57,21 @@ def table(monkeypatch):
         ensure_tables(boto3.client("dynamodb"), TEMPLATE, {"TracklineTable": TABLE_NAME})
         yield TABLE_NAME
         reset_cached_clients()
+
+
+@pytest.fixture
+def pipeline(table, monkeypatch):
+    """The table plus the template's queues and secrets, the sandbox courier on, every cadence
+    capped at one second: what the poll scheduler and workers need."""
+    from trackline_local.template import ensure_queues, ensure_secrets
+
+    urls = ensure_queues(boto3.client("sqs"), TEMPLATE)
+    ensure_secrets(boto3.client("secretsmanager"), TEMPLATE)
+    monkeypatch.setenv("POLL_QUEUE_URL", urls["PollQueue"])
+    monkeypatch.setenv("SANDBOX_ENABLED", "true")
+    monkeypatch.setenv("POLL_INTERVAL", "1")
+    reset_cached_clients()
+    return urls
 
 
 @pytest.fixture

@@ -20,6 +20,13 @@ class Settings(BaseModel):
     data_retention_days: int = Field(default=120, ge=1, le=3650)
     poll_shards: int = Field(default=16, ge=1, le=256)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # Polling: where due work goes, how long a Pending tracking may stay without information,
+    # whether the scripted sandbox courier is polled, and (locally) a cap on every cadence.
+    poll_queue_url: str | None = None
+    pending_expiry_days: int = Field(default=30, ge=1, le=365)
+    sandbox_enabled: bool = False
+    poll_interval_cap_seconds: int | None = Field(default=None, ge=1)
+    poll_lease_seconds: int = Field(default=900, ge=30)
 
 
 _ENVIRONMENT_NAMES = {
@@ -27,6 +34,11 @@ _ENVIRONMENT_NAMES = {
     "data_retention_days": "DATA_RETENTION_DAYS",
     "poll_shards": "POLL_SHARDS",
     "max_body_bytes": "MAX_BODY_BYTES",
+    "poll_queue_url": "POLL_QUEUE_URL",
+    "pending_expiry_days": "PENDING_EXPIRY_DAYS",
+    "sandbox_enabled": "SANDBOX_ENABLED",
+    "poll_interval_cap_seconds": "POLL_INTERVAL",
+    "poll_lease_seconds": "POLL_LEASE_SECONDS",
 }
 
 

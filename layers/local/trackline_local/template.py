@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import copy
 import importlib.util
+import json
 import logging
 import os
 import re
@@ -927,3 +928,54 @@ def find_project_root(start: str | os.PathLike[str] | None = None) -> Path:
         if (folder / "template.yaml").is_file():
             return folder
     return Path(__file__).resolve().parents[3]
+
+
+def ensure_queues(
+    sqs_client: Any,
+    template: "Template | str | os.PathLike[str]",
+    names: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """Create every AWS::SQS::Queue of the template that does not exist yet, dead-letter queues
+    first so that redrive policies can name them. Returns logical id -> queue URL."""
+    if not isinstance(template, Template):
+        template = Template.load(template)
+    resolver = template.resolver(names)
+    queues = template.resources_of_type("AWS::SQS::Queue")
+    ordered = sorted(queues, key=lambda lid: "RedrivePolicy" in (queues[lid].get("Properties") or {}))
+    urls: dict[str, str] = {}
+    for lid in ordered:
+        props = queues[lid].get("Properties") or {}
+        attributes = {
+            name: str(props[name])
+            for name in ("VisibilityTimeout", "MessageRetentionPeriod", "DelaySeconds", "ReceiveMessageWaitTimeSeconds")
+            if name in props
+        }
+        if "RedrivePolicy" in props:
+            policy = resolver.resolve(props["RedrivePolicy"])
+            attributes["RedrivePolicy"] = json.dumps(
+                {"deadLetterTargetArn": policy["deadLetterTargetArn"], "maxReceiveCount": int(policy["maxReceiveCount"])}
+            )
+        urls[lid] = sqs_client.create_queue(QueueName=resolver.physical_name(lid), Attributes=attributes)["QueueUrl"]
+    return urls
+
+
+def ensure_secrets(
+    secrets_client: Any,
+    template: "Template | str | os.PathLike[str]",
+    names: Mapping[str, str] | None = None,
+) -> list[str]:
+    """Create every AWS::SecretsManager::Secret of the template that does not exist yet, with the
+    template's SecretString (locally the carriers' credentials come from the environment)."""
+    if not isinstance(template, Template):
+        template = Template.load(template)
+    resolver = template.resolver(names)
+    created = []
+    for lid, resource in template.resources_of_type("AWS::SecretsManager::Secret").items():
+        name = resolver.physical_name(lid)
+        try:
+            secrets_client.describe_secret(SecretId=name)
+        except secrets_client.exceptions.ResourceNotFoundException:
+            secret_string = (resource.get("Properties") or {}).get("SecretString", "{}")
+            secrets_client.create_secret(Name=name, SecretString=str(resolver.resolve(secret_string)))
+            created.append(name)
+    return created

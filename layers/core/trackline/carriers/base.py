@@ -1,5 +1,6 @@
 """What every carrier adapter implements, and what it returns."""
 
+from collections.abc import Mapping
 from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -62,8 +63,14 @@ class CarrierAdapter(Protocol):
     slug: str
     max_batch: int  # how many numbers one request may carry
 
-    def fetch(self, tracking_numbers: list[str]) -> dict[str, ShipmentUpdate]:
-        """One update per number asked for; a number the carrier does not know has found=False."""
+    def fetch(
+        self, tracking_numbers: list[str], known_checkpoints: Mapping[str, int] | None = None
+    ) -> dict[str, ShipmentUpdate]:
+        """One update per number asked for; a number the carrier does not know has found=False.
+
+        `known_checkpoints` (number -> checkpoints already stored) matters only to scripted
+        carriers such as the sandbox; real carriers return their whole history and ignore it.
+        """
         ...
 
 

@@ -1,22 +1,25 @@
 """The prefilter index of formats, and the scored matches of one number.
 
-Every format is compiled once, on first use, into an index keyed by (first two characters,
-length) of the normalised number: a lookup leaves only the handful of formats that could match,
-and only those run their regex and check digit. Detection throughput depends on this loop, so it
-trades a little elegance for fewer Python operations per candidate (see the comments).
+The index is keyed by the length and first two characters of the normalised number: a lookup
+leaves only the handful of formats that could match, and only those run their regex and check
+digit. It is loaded on first use from the prefilter table of format_index.json, compiling
+nothing: a bucket holds format keys until a number first lands in it, and is then replaced by
+the loop entries of its formats, whose patterns are compiled at that moment (each once, whichever
+bucket asks first). Detection throughput depends on this loop, so it trades a little elegance
+for fewer Python operations per candidate (see the comments).
 """
 
 import re
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 
+from ._resources import read_index
 from .catalog import couriers_by_slug
 from .formats import TrackingFormat, all_formats
 from .models import Courier
-from .pattern_shape import PREFIX_LENGTH
 from .routing import Route, Routing, all_routings
+from .shape import PREFIX_LENGTH
 
 # A detection candidate: the courier, and the specificity (bits) of the format and route that
 # found it.
@@ -75,37 +78,59 @@ _LoopEntry = tuple[
 ]
 
 
+@cache
+def _loop_entries(format_keys: tuple[str, ...]) -> tuple[_LoopEntry, ...]:
+    """The loop entries of some formats, built (and their patterns compiled) on first need."""
+    return tuple(_loop_entry(key) for key in format_keys)
+
+
+@cache
+def _loop_entry(format_key: str) -> _LoopEntry:
+    routed = _RoutedFormat.of(all_formats()[format_key], all_routings()[format_key])
+    return (routed.fullmatch, routed.validate, routed.scored_couriers, routed)
+
+
+# A prefilter bucket: the keys of the formats a number may match (a list, shared by every prefix of
+# a prefilter group) until the first such number, then, for good, the tuple of their loop entries.
+_Bucket = list[str] | tuple[_LoopEntry, ...]
+
+
 @dataclass(frozen=True, slots=True)
 class _FormatIndex:
-    by_prefix_and_length: Mapping[tuple[str, int], tuple[_LoopEntry, ...]]
+    by_length: Mapping[int, dict[str, _Bucket]]  # number length -> first PREFIX_LENGTH characters -> bucket
     unindexed: tuple[_LoopEntry, ...]  # shapes the prefilter cannot bound: always tried
+
+
+def _resolve(table: dict[str, _Bucket], prefix: str) -> tuple[_LoopEntry, ...]:
+    """The loop entries of a bucket, compiling its formats the first time they are needed."""
+    bucket = table[prefix]
+    if isinstance(bucket, tuple):
+        return bucket  # resolved meanwhile by another thread
+    entries = table[prefix] = _loop_entries(tuple(bucket))
+    return entries
+
+
+_NO_FORMATS: Mapping[str, _Bucket] = {}  # the table of a length no format has
 
 
 @cache
 def format_index() -> _FormatIndex:
-    routings = all_routings()
-    buckets: defaultdict[tuple[str, int], list[_LoopEntry]] = defaultdict(list)
-    unindexed: list[_LoopEntry] = []
-    for key, fmt in all_formats().items():
-        if key not in routings:
-            continue  # a format no courier claims cannot produce a detection
-        routed = _RoutedFormat.of(fmt, routings[key])
-        entry = (routed.fullmatch, routed.validate, routed.scored_couriers, routed)
-        prefixes, lengths = fmt.shape.prefixes, fmt.shape.lengths
-        if prefixes is None or lengths is None:
-            unindexed.append(entry)
-            continue
-        for prefix in prefixes:
-            # A prefix shorter than PREFIX_LENGTH is a whole match, so only its own length applies.
-            for length in lengths if len(prefix) == PREFIX_LENGTH else {len(prefix)} & lengths:
-                buckets[(prefix, length)].append(entry)
-    return _FormatIndex({k: tuple(v) for k, v in buckets.items()}, tuple(unindexed))
+    """The prefilter of format_index.json, ready for lookups; nothing is compiled yet."""
+    prefilter = read_index()["prefilter"]
+    by_length: dict[int, dict[str, _Bucket]] = {}
+    for group in prefilter["groups"]:
+        by_length.setdefault(group["length"], {}).update(dict.fromkeys(group["prefixes"], group["formats"]))
+    # Unbounded formats are tried on every number, so they are compiled right away.
+    return _FormatIndex(by_length, _loop_entries(tuple(prefilter["unindexed"])))
 
 
 def scored_matches(number: str) -> list[Scored]:
     """(courier, specificity) for every format and route that accepts the normalised number."""
     index = format_index()
-    candidates = index.by_prefix_and_length.get((number[:PREFIX_LENGTH], len(number)), ())
+    table = index.by_length.get(len(number), _NO_FORMATS)
+    candidates = table.get(number[:PREFIX_LENGTH], ())
+    if candidates.__class__ is list:  # the first number of this length and prefix
+        candidates = _resolve(table, number[:PREFIX_LENGTH])
     if index.unindexed:
         candidates += index.unindexed
     found: list[Scored] = []

@@ -1,4 +1,4 @@
-"""What a compiled format pattern can match, read from its parse tree.
+"""What a format pattern can match, read from its parse tree (build time only).
 
 Detection uses the shape twice: the possible lengths and two-character prefixes let it skip
 most formats without running their regex, and the "constraint bits" rank a more specific
@@ -6,18 +6,22 @@ format above a looser one. Both are computed from the pattern itself so the form
 the single source of truth. Lookaheads are ignored and anything the walker does not understand
 widens the answer (None = "could be anything", zero bits), so the prefilter never rejects a
 number its format would accept.
+
+This analysis runs when ``format_index.json`` is generated (``python -m
+trackline.couriers.build_index``), never on the request path: the package loads the shapes
+from that file.
 """
 
 import math
 import string
 from collections.abc import Iterable
-from dataclasses import dataclass
 from re import _constants as sre  # the parser's opcodes; stable across CPython 3.11-3.13
 from re import _parser
 
+from .shape import PREFIX_LENGTH, PatternShape
+
 # Normalised tracking numbers are upper-case letters and digits; other characters never match a format.
 ALPHABET = frozenset(string.ascii_uppercase + string.digits)
-PREFIX_LENGTH = 2
 _BITS_PER_FIXED_CHAR = math.log2(len(ALPHABET))
 _MAX_LENGTH = 100  # longer (or unbounded) patterns are not indexed by length
 _MAX_PREFIXES = len(ALPHABET) ** PREFIX_LENGTH
@@ -32,25 +36,6 @@ _ZERO_WIDTH = (sre.ASSERT, sre.ASSERT_NOT, sre.AT)
 
 class _Unknown(Exception):
     """The walker met a construct it does not model; the caller widens its answer."""
-
-
-@dataclass(frozen=True, slots=True)
-class PatternShape:
-    lengths: frozenset[int] | None  # every length a match can have; None: not bounded
-    # Every possible first PREFIX_LENGTH characters of a match (shorter only for shorter matches).
-    prefixes: frozenset[str] | None
-    # How unlikely a random alphanumeric string is to match, in bits: log2(36) per fixed
-    # character, log2(36/k) per character limited to k choices, nothing for optional parts.
-    constraint_bits: float
-    # Capturing groups inside optional parts (USPS's "420"+ZIP routing prefix) with their bits:
-    # constraint_bits leaves them out, so a match that includes them may add them back.
-    optional_group_bits: tuple[tuple[int, float], ...] = ()
-
-    def admits(self, number: str) -> bool:
-        """Whether a number of this length and prefix could match (False means it cannot)."""
-        return (self.lengths is None or len(number) in self.lengths) and (
-            self.prefixes is None or number[:PREFIX_LENGTH] in self.prefixes
-        )
 
 
 def shape_of(pattern: str) -> PatternShape:

@@ -4,6 +4,9 @@
 by the value of a named group (the country suffix decides the postal operator). A route may
 narrow itself with ``when``: named group -> regex the group's value must fully match
 (``TrackingNumber`` means the whole normalised number). Narrower routes rank higher.
+
+``build_index`` copies the routes into ``format_index.json`` (tables inlined) together with
+the bits each route adds; this module loads them from there.
 """
 
 import re
@@ -12,23 +15,22 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from ._resources import read_data_json
-from .pattern_shape import shape_of
+from ._resources import read_index
+from .formats import compiled
 
-FORMAT_COURIERS_FILE = "format_couriers.json"
 WHOLE_NUMBER = "TrackingNumber"
 
 
 @dataclass(frozen=True, slots=True)
 class Route:
     slug: str
-    conditions: tuple[tuple[str, re.Pattern[str]], ...]
+    conditions: tuple[tuple[str, str], ...]  # (group, pattern), compiled on first use
     specificity_bits: float  # what the conditions (and a keyed table entry) add to the format's
 
     def accepts(self, match: re.Match[str]) -> bool:
         for group, pattern in self.conditions:
             value = match[0] if group == WHOLE_NUMBER else match[group]
-            if value is None or pattern.fullmatch(value) is None:
+            if value is None or compiled(pattern).fullmatch(value) is None:
                 return False
         return True
 
@@ -51,26 +53,23 @@ class Routing:
             yield from routes
 
 
-def _route(spec: Mapping[str, Any], key_pattern: str | None = None) -> Route:
-    when = spec.get("when", {})
-    conditions = tuple((group, re.compile(pattern)) for group, pattern in when.items())
-    patterns = [*when.values(), *([key_pattern] if key_pattern else [])]
+def _route(entry: Mapping[str, Any]) -> Route:
     return Route(
-        slug=spec["slug"],
-        conditions=conditions,
-        specificity_bits=sum(shape_of(pattern).constraint_bits for pattern in patterns),
+        slug=entry["slug"],
+        conditions=tuple(entry["when"].items()),
+        specificity_bits=entry["specificity_bits"],
     )
 
 
-def _routing(spec: Any) -> Routing:
-    if isinstance(spec, list):
-        return Routing(unkeyed=tuple(_route(route) for route in spec))
-    table = read_data_json(spec["table"])
-    keyed = {key: tuple(_route(route, re.escape(key)) for route in routes) for key, routes in table.items()}
-    return Routing(unkeyed=(), key_group=spec["by_group"], keyed=keyed)
+def routing_from_index(entry: Mapping[str, Any]) -> Routing:
+    """A routing from its entry in format_index.json (see build_index.routing_entry)."""
+    if "routes" in entry:
+        return Routing(unkeyed=tuple(_route(route) for route in entry["routes"]))
+    keyed = {key: tuple(_route(route) for route in routes) for key, routes in entry["table"].items()}
+    return Routing(unkeyed=(), key_group=entry["by_group"], keyed=keyed)
 
 
 @cache
 def all_routings() -> Mapping[str, Routing]:
-    """Format key -> routing, built on first use."""
-    return {key: _routing(spec) for key, spec in read_data_json(FORMAT_COURIERS_FILE).items()}
+    """Format key -> routing, loaded on first use."""
+    return {key: routing_from_index(entry) for key, entry in read_index()["routings"].items()}

@@ -6,6 +6,7 @@
 | number key      | NUMBER#<slug>#<number>     | ADDL#<additional fields>|
 | API key         | APIKEYS                    | APIKEY#<sha256 of key>  |
 | active courier  | COURIERS                   | ACTIVE#<slug>           |
+| carrier budget  | BUDGET#<slug>              | MINUTE#<utc minute> / DAY#<utc day> |
 
 GSI ByCreatedAt: list_pk = TRACKINGS, list_sk = <created_at>#<id> (every tracking).
 GSI DueForPoll (sparse): poll_pk = POLL#<shard>, poll_at = <next poll time> (active trackings only).
@@ -42,7 +43,15 @@ def list_sk(created_at: str, tracking_id: str) -> str:
 
 def poll_pk(tracking_id: str, shards: int) -> str:
     # A stable shard from the id spreads due work evenly over the index partitions.
-    return f"POLL#{int(tracking_id[-6:], 36) % shards:03d}"
+    return poll_shard_pk(int(tracking_id[-6:], 36) % shards)
+
+
+def poll_shard_pk(shard: int) -> str:
+    return f"POLL#{shard:03d}"
+
+
+def budget_key(slug: str, window: str) -> dict[str, dict[str, str]]:
+    return {"pk": {"S": f"BUDGET#{slug}"}, "sk": {"S": window}}
 
 
 def api_key_sk(key_hash: str) -> str:

@@ -3,6 +3,8 @@
 import time
 from typing import Any
 
+from pydantic import BaseModel
+
 from trackline.errors import TrackingAlreadyExists
 from trackline.models.listing import TrackingFilter, TrackingPage
 from trackline.models.tracking import TrackingRecord
@@ -298,3 +300,50 @@ class _FilterExpression:
         if missing_means is not None and missing_means in options:
             clause = f"({clause} OR attribute_not_exists({name}))"
         self.clauses.append(clause)
+
+
+class DueTracking(BaseModel):
+    """What the poll index holds of a due tracking."""
+
+    id: str
+    slug: str
+    tracking_number: str
+    poll_at: str
+
+
+class PollIndex(TableRepository):
+    """The sparse DueForPoll index: only active trackings are in it, sharded by id."""
+
+    def due(self, shard: int, now: str, limit: int) -> list[DueTracking]:
+        """The due trackings of one shard, most overdue first. Reads only due items."""
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": "DueForPoll",
+            "KeyConditionExpression": "poll_pk = :pk AND poll_at <= :now",
+            "ExpressionAttributeValues": {":pk": {"S": keys.poll_shard_pk(shard)}, ":now": {"S": now}},
+            "Limit": limit,
+        }
+        found: list[DueTracking] = []
+        while len(found) < limit:
+            response = self.client.query(**request)
+            found += [DueTracking.model_validate(from_item(item)) for item in response.get("Items", [])]
+            if "LastEvaluatedKey" not in response:
+                break
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+            request["Limit"] = limit - len(found)
+        return found[:limit]
+
+    def lease(self, due: DueTracking, until: str) -> bool:
+        """Move a queued tracking's poll time ahead so the next scheduler run does not queue it
+        again while a worker has it; False if it changed meanwhile (then it is not queued)."""
+        try:
+            self.client.update_item(
+                TableName=self._table,
+                Key=keys.tracking_key(due.id),
+                UpdateExpression="SET poll_at = :until, next_poll_at = :until",
+                ConditionExpression="poll_at = :seen",
+                ExpressionAttributeValues={":until": {"S": until}, ":seen": {"S": due.poll_at}},
+            )
+        except self.client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True

@@ -132,7 +132,7 @@ class TrackingService:
                 courier_resolution.check_number_for(new_slug, record.tracking_number)
                 _start_over_with(record, new_slug)
 
-        return self._change(ref, apply)
+        return self.change(ref, apply)
 
     def delete(self, ref: TrackingRef) -> TrackingRecord:
         for attempt in range(MAX_SAVE_ATTEMPTS):
@@ -154,7 +154,7 @@ class TrackingService:
             record.active = True
             record.next_poll_at = iso_seconds(utc_now())
 
-        return self._change(ref, apply)
+        return self.change(ref, apply)
 
     def mark_completed(self, ref: TrackingRef, reason: CompletionReason) -> TrackingRecord:
         subtag = CompletionReason(reason).subtag
@@ -168,23 +168,23 @@ class TrackingService:
             if reason == CompletionReason.RETURNED_TO_SENDER:
                 record.return_to_sender = True
 
-        return self._change(ref, apply)
+        return self.change(ref, apply)
 
     def add_receivers(self, ref: TrackingRef, receivers: NotificationInput) -> TrackingRecord:
         def apply(record: TrackingRecord) -> None:
             record.emails = _merged("emails", record.emails, receivers.emails or [])
             record.smses = _merged("smses", record.smses, receivers.smses or [])
 
-        return self._change(ref, apply)
+        return self.change(ref, apply)
 
     def remove_receivers(self, ref: TrackingRef, receivers: NotificationInput) -> TrackingRecord:
         def apply(record: TrackingRecord) -> None:
             record.emails = _without(record.emails, receivers.emails or [])
             record.smses = _without(record.smses, receivers.smses or [])
 
-        return self._change(ref, apply)
+        return self.change(ref, apply)
 
-    def _change(self, ref: TrackingRef, apply: Callable[[TrackingRecord], None]) -> TrackingRecord:
+    def change(self, ref: TrackingRef, apply: Callable[[TrackingRecord], None]) -> TrackingRecord:
         """Read, change and save under optimistic concurrency; a conflict re-reads and re-applies,
         so concurrent writers never overwrite each other's fields."""
         for attempt in range(MAX_SAVE_ATTEMPTS):

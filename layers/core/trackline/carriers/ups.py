@@ -1,0 +1,389 @@
+"""UPS: the Track API v1, one inquiry number per request.
+
+What UPS documents (its OpenAPI description, `Tracking.yaml`, published by UPS on GitHub, and the
+developer portal), and what this adapter relies on:
+
+- `GET {base}/api/track/v1/details/{inquiryNumber}` with the headers `transId` (unique per request)
+  and `transactionSrc`, and `locale` / `returnSignature` in the query.
+- OAuth 2 client credentials at `{base}/security/v1/oauth/token`, the client authenticating with
+  HTTP Basic (`client_secret_basic`); UPS gives `expires_in` as a string of seconds.
+- `trackResponse.shipment[].package[]` with `activity[]` ("returned in chronological order, with
+  the most recent activity first"), each `{date: YYYYMMDD, time: HHMMSS, gmtOffset, location:
+  {address}, status: {type, code, description, statusCode}}`; `deliveryDate[]` `{type: SDD | RDD |
+  DEL, date}`, `deliveryTime {type, startTime, endTime}`, `deliveryInformation.receivedBy`,
+  `packageAddress[] {type: ORIGIN | DESTINATION, address}`, `weight`, `packageCount`, `service`,
+  `additionalServices[]` (e.g. SIGNATURE_REQUIRED).
+- A number UPS does not know: 404 with `{"response": {"errors": [{code, message}]}}`, or a 200
+  whose shipment carries `warnings[]` and no package (code TW0001, "Tracking Information Not
+  Found", in UPS's published responses). Both are "not found yet", not an error.
+
+`status.type` is one of UPS's documented status types (I In Transit, D Delivered, X Exception,
+P Pickup, M Billing Information Received, MV Billing Information Voided, RS Returned to Shipper,
+DO / DD Delivered Origin / Destination CFS (freight only), W Warehousing, NA Not Available,
+O Out for Delivery). `status.code` is a finer two-character activity code; UPS publishes no list
+of those, so `UPS_ACTIVITY_SUBTAGS` holds only codes that appear in UPS's published examples and
+responses, each with the description UPS gives it.
+"""
+
+import re
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+from trackline.carriers import http
+from trackline.carriers.base import CarrierError, CarrierSettings, ShipmentUpdate, checkpoint
+from trackline.carriers.oauth import TokenCache
+from trackline.countries import iso3
+from trackline.models.tracking import Checkpoint
+
+TOKEN_PATH = "/security/v1/oauth/token"
+TRACK_PATH = "/api/track/v1/details/"
+TRANSACTION_SOURCE = "trackline"
+LOCALE = "en_US"
+
+# status.type -> subtag: the fallback for an activity whose code is not in UPS_ACTIVITY_SUBTAGS
+# and whose description matches nothing in UPS_DESCRIPTION_SUBTAGS.
+UPS_STATUS_SUBTAGS: dict[str, str] = {
+    "M": "InfoReceived_001",  # Billing Information Received: a label exists, UPS has no parcel yet
+    "MV": "Exception_001",  # Billing Information Voided: the label was cancelled (event: canceled)
+    "P": "InTransit_002",  # Pickup
+    "I": "InTransit_001",  # In Transit
+    "O": "OutForDelivery_001",  # Out for Delivery
+    "D": "Delivered_001",  # Delivered (Delivered_003 when someone signed for it)
+    "X": "Exception_001",  # Exception
+    "RS": "Exception_011",  # Returned to Shipper
+    "DO": "InTransit_001",  # Delivered Origin CFS (freight only): handed to a freight station, not to the customer
+    "DD": "InTransit_001",  # Delivered Destination CFS (freight only): likewise
+    "W": "InTransit_001",  # Warehousing (freight only)
+    "NA": "Pending_001",  # Not Available: UPS has no status to give
+}
+
+# status.code -> subtag, whatever the type. Only codes seen in UPS's published examples and
+# responses; the description UPS gives each is on the right.
+UPS_ACTIVITY_SUBTAGS: dict[str, str] = {
+    "MP": "InfoReceived_001",  # "Shipper created a label, UPS has not received the package yet."
+    "OC": "InTransit_002",  # "We have your package" (UPS has accepted it)
+    "OR": "InTransit_002",  # "Origin Scan"
+    "PU": "InTransit_002",  # "Pickup Scan"
+    "AR": "InTransit_003",  # "Arrived at Facility"
+    "DP": "InTransit_007",  # "Departed from Facility"
+    "YP": "InTransit_001",  # "Processing at UPS Facility"
+    "SR": "InTransit_005",  # "Your package was released by the customs agency."
+    "OF": "OutForDelivery_001",  # "Loaded on Delivery Vehicle"
+    "OT": "OutForDelivery_001",  # "Out For Delivery Today"
+    "FS": "Delivered_001",  # "DELIVERED"
+    "F4": "Delivered_001",  # "DELIVERED"
+    "KB": "Delivered_001",  # "DELIVERED"
+}
+
+# For activities whose code is not in the table above: (status types, words that must all appear
+# in the lower-cased description, subtag); the first match wins. UPS describes exceptions only in
+# words, so this is the only way to tell a failed attempt from a damaged parcel.
+UPS_DESCRIPTION_SUBTAGS: tuple[tuple[frozenset[str], tuple[str, ...], str], ...] = (
+    (frozenset({"D"}), ("access point", "picked up"), "Delivered_002"),
+    (frozenset({"D"}), ("access point",), "AvailableForPickup_001"),
+    (frozenset({"I", "X"}), ("released", "customs"), "InTransit_005"),
+    (frozenset({"I"}), ("import scan",), "InTransit_004"),
+    (frozenset({"I", "X"}), ("being returned",), "Exception_010"),
+    (frozenset({"I", "X"}), ("returning",), "Exception_010"),
+    (frozenset({"X"}), ("returned to",), "Exception_011"),
+    (frozenset({"X"}), ("refused",), "Exception_003"),
+    (frozenset({"X"}), ("moved",), "Exception_002"),
+    (frozenset({"X"}), ("incorrect",), "Exception_007"),
+    (frozenset({"X"}), ("damage",), "Exception_012"),
+    (frozenset({"X"}), ("business was closed",), "AttemptFail_003"),
+    (frozenset({"X"}), ("not available",), "AttemptFail_002"),
+    (frozenset({"X"}), ("attempt",), "AttemptFail_001"),
+    (frozenset({"X"}), ("customs",), "Exception_004"),
+    (frozenset({"X"}), ("weather",), "Exception_005"),
+    (frozenset({"X"}), ("emergency",), "Exception_005"),
+)
+
+# The contract's checkpoint event codes (spec §4.8) that a subtag implies.
+SUBTAG_EVENTS: dict[str, str] = {
+    "InTransit_002": "picked_up",
+    "InTransit_009": "rerouted",
+    "AvailableForPickup_001": "dropped_off_at_collection_point",
+    "AttemptFail_001": "delivery_attempt_failed",
+    "AttemptFail_002": "delivery_attempt_failed",
+    "AttemptFail_003": "delivery_attempt_failed",
+    "Delivered_003": "signed_by_customer",
+    "Exception_003": "rejected_by_customer",
+    "Exception_004": "held_by_customs",
+    "Exception_011": "returned_to_sender",
+    "Exception_012": "shipment_damaged",
+}
+# ... and the ones a status type implies whatever the subtag.
+TYPE_EVENTS: dict[str, str] = {"MV": "canceled"}
+
+# additionalServices that ask for a signature; the contract's value set is unconfirmed beyond
+# `signature_required`, so every kind maps to it.
+SIGNATURE_SERVICES = frozenset({"SIGNATURE_REQUIRED", "ADULT_SIGNATURE_REQUIRED"})
+WEIGHT_UNITS = {"LBS": "lb", "LB": "lb", "KGS": "kg", "KG": "kg"}
+
+
+def classify(status_type: str, code: str, description: str | None, *, signed: bool = False) -> tuple[str, list[dict]]:
+    """One UPS activity status as (subtag, contract events)."""
+    status_type, code = status_type.strip().upper(), code.strip().upper()
+    subtag = UPS_ACTIVITY_SUBTAGS.get(code)
+    if subtag is None:
+        text = (description or "").lower()
+        subtag = next(
+            (tag for types, words, tag in UPS_DESCRIPTION_SUBTAGS if status_type in types and all(w in text for w in words)),
+            None,
+        )
+    if subtag is None:
+        subtag = UPS_STATUS_SUBTAGS.get(status_type, "InTransit_001")
+    if signed and subtag == "Delivered_001":
+        subtag = "Delivered_003"
+    codes = [SUBTAG_EVENTS[subtag]] if subtag in SUBTAG_EVENTS else []
+    if status_type in TYPE_EVENTS:
+        codes.append(TYPE_EVENTS[status_type])
+    return subtag, [{"code": event} for event in codes]
+
+
+class _Malformed(Exception):
+    pass
+
+
+class UpsAdapter:
+    slug = "ups"
+    max_batch = 1  # the details endpoint takes one inquiry number
+
+    def __init__(self, settings: CarrierSettings, *, timeout: float = http.DEFAULT_TIMEOUT) -> None:
+        self._base = settings.base_url.rstrip("/")
+        self._timeout = timeout
+        self._tokens = (
+            TokenCache(self._base + TOKEN_PATH, settings.client_id, settings.client_secret, basic_auth=True)
+            if settings.client_id and settings.client_secret
+            else None
+        )
+
+    def fetch(self, tracking_numbers: list[str]) -> dict[str, ShipmentUpdate]:
+        return {number: self._fetch_one(number) for number in dict.fromkeys(tracking_numbers)}
+
+    def _fetch_one(self, number: str) -> ShipmentUpdate:
+        status, body = self._get(number)
+        try:
+            if status == 404:
+                if _errors(body):
+                    return ShipmentUpdate(tracking_number=number, found=False)
+                raise _Malformed("a 404 without UPS's error body")
+            return parse_track_response(number, body)
+        except (_Malformed, KeyError, IndexError, TypeError, ValueError, AttributeError) as error:
+            raise CarrierError(f"UPS answered a body it does not document: {error}", retryable=True) from None
+
+    def _get(self, number: str) -> tuple[int, Any]:
+        if self._tokens is None:
+            raise CarrierError("UPS needs a client id and secret", retryable=False)
+        url = self._base + TRACK_PATH + quote(number, safe="")
+        for _ in range(2):  # the second time with a fresh token, after a 401
+            headers = {
+                "authorization": f"Bearer {self._tokens.token()}",
+                "transId": uuid.uuid4().hex,  # at most 32 characters
+                "transactionSrc": TRANSACTION_SOURCE,
+            }
+            status, body = http.request(
+                "GET",
+                url,
+                headers=headers,
+                query={"locale": LOCALE, "returnSignature": "false"},
+                timeout=self._timeout,
+                accept_statuses=frozenset({401, 404}),
+            )
+            if status != 401:
+                return status, body
+            self._tokens.forget()
+        raise CarrierError("UPS refused a freshly issued token (401)", retryable=True)
+
+
+def parse_track_response(number: str, body: Any) -> ShipmentUpdate:
+    """A 200 from the details endpoint as an update; raises _Malformed on shapes UPS does not document."""
+    shipments = _list(_dict(_dict(body, "body").get("trackResponse"), "trackResponse").get("shipment"), "shipment")
+    packages: list[dict] = []
+    warnings: list[dict] = []
+    for shipment in shipments:
+        shipment = _dict(shipment, "shipment[]")
+        packages += [_dict(package, "package[]") for package in _list(shipment.get("package") or [], "package")]
+        warnings += [_dict(warning, "warnings[]") for warning in _list(shipment.get("warnings") or [], "warnings")]
+    if not packages:
+        if warnings:
+            return ShipmentUpdate(tracking_number=number, found=False)
+        raise _Malformed("a shipment with neither package nor warnings")
+    wanted = _normal(number)
+    package = next((p for p in packages if _normal(_text(p.get("trackingNumber")) or "") == wanted), packages[0])
+    return _update(number, package)
+
+
+def _update(number: str, package: dict) -> ShipmentUpdate:
+    delivery = _optional_dict(package.get("deliveryInformation"))
+    received_by = _text(delivery.get("receivedBy"))
+    activities = [_dict(activity, "activity[]") for activity in _list(package.get("activity") or [], "activity")]
+    classified = []
+    for activity in reversed(activities):  # UPS lists the newest first
+        status = _dict(activity.get("status"), "activity.status")
+        status_type = _text(status.get("type")) or ""
+        code = _text(status.get("code")) or ""
+        description = _text(status.get("description"))
+        classified.append([activity, status_type, code, description, classify(status_type, code, description)])
+    if received_by:  # the signature belongs to the latest delivery
+        for entry in reversed(classified):
+            if entry[4][0] == "Delivered_001":
+                entry[4] = classify(entry[1], entry[2], entry[3], signed=True)
+                break
+    checkpoints = [_checkpoint(activity, code or status_type, description, result) for activity, status_type, code, description, result in classified]
+    checkpoints = _oldest_first(checkpoints)
+
+    update = ShipmentUpdate(tracking_number=number, checkpoints=checkpoints, signed_by=received_by)
+    dates = {(_text(entry.get("type")) or "").upper(): _text(entry.get("date")) for entry in _dicts(package.get("deliveryDate"))}
+    delivery_time = _optional_dict(package.get("deliveryTime"))
+    time_type = (_text(delivery_time.get("type")) or "").upper()
+    end_time = _text(delivery_time.get("endTime"))
+    expected = dates.get("RDD") or dates.get("SDD")
+    if expected:
+        update.expected_delivery = _day(expected, end_time if time_type not in ("", "DEL") else None)
+    delivered = [c for c in checkpoints if c.tag == "Delivered"]
+    if delivered:
+        update.shipment_delivery_date = delivered[-1].checkpoint_time
+    elif dates.get("DEL"):
+        update.shipment_delivery_date = _day(dates["DEL"], end_time if time_type == "DEL" else None)
+    picked_up = next((c for c in checkpoints if c.subtag == "InTransit_002"), None) or next(
+        (c for c in checkpoints if c.tag == "InTransit"), None
+    )
+    update.shipment_pickup_date = picked_up.checkpoint_time if picked_up else None
+
+    for entry in _dicts(package.get("packageAddress")):
+        address = _optional_dict(entry.get("address"))
+        country = iso3(_text(address.get("countryCode")) or _text(address.get("country")))
+        kind = (_text(entry.get("type")) or "").upper()
+        if kind == "DESTINATION" and country:
+            update.courier_destination_country_iso3 = update.destination_country_iso3 = country
+        elif kind == "ORIGIN" and country:
+            update.origin_country_iso3 = country
+    weight = _optional_dict(package.get("weight"))
+    update.shipment_weight = _number(weight.get("weight"))
+    if update.shipment_weight is not None:
+        unit = (_text(weight.get("unitOfMeasurement")) or "").upper()
+        update.shipment_weight_unit = WEIGHT_UNITS.get(unit, unit.lower() or None)
+    update.shipment_package_count = _number(package.get("packageCount"))
+    update.shipment_type = _text(_optional_dict(package.get("service")).get("description"))
+    services = {str(service).upper() for service in _optional_list(package.get("additionalServices"))}
+    if services & SIGNATURE_SERVICES:
+        update.signature_requirement = "signature_required"
+    return update
+
+
+def _checkpoint(activity: dict, raw_tag: str, description: str | None, result: tuple[str, list[dict]]) -> Checkpoint:
+    subtag, events = result
+    address = _optional_dict(_optional_dict(activity.get("location")).get("address"))
+    return checkpoint(
+        slug=UpsAdapter.slug,
+        subtag=subtag,
+        raw_tag=raw_tag or None,
+        checkpoint_time=_local_time(activity.get("date"), activity.get("time"), activity.get("gmtOffset")),
+        message=description,
+        city=_text(address.get("city")),
+        state=_text(address.get("stateProvince")),
+        zip=_text(address.get("postalCode")),
+        country=_text(address.get("countryCode")) or _text(address.get("country")),
+        events=events,
+    )
+
+
+def _local_time(date: Any, time: Any, gmt_offset: Any) -> str:
+    """UPS's local date and time as `YYYY-MM-DDTHH:mm:ss`, with UPS's gmtOffset when it gives one."""
+    date, time = _text(date), _text(time)
+    if not date or not re.fullmatch(r"\d{8}", date):
+        raise _Malformed(f"activity date {date!r}")
+    moment = f"{date[:4]}-{date[4:6]}-{date[6:]}"
+    if time:
+        if not re.fullmatch(r"\d{4}(\d{2})?", time):
+            raise _Malformed(f"activity time {time!r}")
+        moment += f"T{time[:2]}:{time[2:4]}:{time[4:6] or '00'}"
+        moment += _offset(gmt_offset)
+    datetime.fromisoformat(moment)  # a real date, or ValueError
+    return moment
+
+
+def _offset(value: Any) -> str:
+    """UPS's gmtOffset as `±HH:MM` (its example: "-05:00"); anything else is left out."""
+    match = re.fullmatch(r"([+-])(\d{1,2}):?(\d{2})", _text(value) or "")
+    if not match:
+        return ""
+    sign, hours, minutes = match.groups()
+    return f"{sign}{int(hours):02d}:{minutes}"
+
+
+def _day(date: str, time: str | None) -> str | None:
+    if not re.fullmatch(r"\d{8}", date):
+        return None
+    day = f"{date[:4]}-{date[4:6]}-{date[6:]}"
+    if time and re.fullmatch(r"\d{6}", time):
+        day += f"T{time[:2]}:{time[2:4]}:{time[4:]}"
+    return day
+
+
+def _oldest_first(checkpoints: list[Checkpoint]) -> list[Checkpoint]:
+    """Sorted by instant (a time without offset taken as UTC); equal times keep UPS's order."""
+
+    def instant(point: Checkpoint) -> float:
+        moment = datetime.fromisoformat(point.checkpoint_time)
+        return moment.timestamp() if moment.tzinfo else moment.replace(tzinfo=UTC).timestamp()
+
+    return sorted(checkpoints, key=instant)
+
+
+def _errors(body: Any) -> list:
+    """UPS's error list, `{"response": {"errors": [...]}}`, or []."""
+    if isinstance(body, dict) and isinstance(body.get("response"), dict):
+        errors = body["response"].get("errors")
+        return errors if isinstance(errors, list) else []
+    return []
+
+
+def _normal(number: str) -> str:
+    return re.sub(r"\s+", "", number).upper()
+
+
+def _dict(value: Any, what: str) -> dict:
+    if not isinstance(value, dict):
+        raise _Malformed(f"{what} is {type(value).__name__}, not an object")
+    return value
+
+
+def _list(value: Any, what: str) -> list:
+    if not isinstance(value, list):
+        raise _Malformed(f"{what} is {type(value).__name__}, not a list")
+    return value
+
+
+def _optional_dict(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _optional_list(value: Any) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _dicts(value: Any) -> list[dict]:
+    return [item for item in _optional_list(value) if isinstance(item, dict)]
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if number == number else None  # not NaN
+

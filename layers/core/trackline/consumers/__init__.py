@@ -1,0 +1,1 @@
+"""The non-HTTP edges: queue and stream records in, one service call each."""
