@@ -10,7 +10,9 @@ from trackline.models.polling import PollMessage
 from trackline.services.poll_scheduler import PollScheduler
 from trackline.services.poll_worker import PollWorker
 
-START = datetime.now(UTC) + timedelta(minutes=1)
+def soon() -> datetime:
+    """A test clock just ahead of the real one, so freshly created trackings are due."""
+    return datetime.now(UTC) + timedelta(minutes=1)
 
 
 def drain(queue_url: str) -> list[PollMessage]:
@@ -47,7 +49,7 @@ def cycle(now: datetime, queue_url: str) -> tuple[int, list[PollMessage]]:
 def test_a_sandbox_shipment_walks_its_script_one_step_per_poll(api, pipeline, number, final_tag, final_subtag, steps):
     created = api.create(tracking_number=number, slug="sandbox")
     seen_tags = []
-    now = START
+    now = soon()
     for _ in range(steps + 3):
         now += timedelta(seconds=2)
         cycle(now, pipeline["PollQueue"])
@@ -68,7 +70,7 @@ def test_a_sandbox_shipment_walks_its_script_one_step_per_poll(api, pipeline, nu
 
 def test_a_delivered_tracking_is_polled_no_more(api, pipeline):
     created = api.create(tracking_number="SBX00000002", slug="sandbox")
-    now = START
+    now = soon()
     for _ in range(8):
         now += timedelta(seconds=2)
         cycle(now, pipeline["PollQueue"])
@@ -83,7 +85,7 @@ def test_a_delivered_tracking_is_polled_no_more(api, pipeline):
 
 def test_checkpoints_keep_their_carrier_time_zones_and_order(api, pipeline):
     created = api.create(tracking_number="SBX00000003", slug="sandbox")
-    now = START
+    now = soon()
     for _ in range(4):
         now += timedelta(seconds=2)
         cycle(now, pipeline["PollQueue"])
@@ -94,7 +96,7 @@ def test_checkpoints_keep_their_carrier_time_zones_and_order(api, pipeline):
 
 def test_a_never_found_tracking_expires_after_the_pending_window(api, pipeline):
     created = api.create(tracking_number="SBXNF0000001", slug="sandbox")
-    cycle(START + timedelta(seconds=2), pipeline["PollQueue"])
+    cycle(soon(), pipeline["PollQueue"])
     assert api.get(f"/trackings/{created['id']}").data["tracking"]["tag"] == "Pending"
     later = datetime.now(UTC) + timedelta(days=31)
     cycle(later, pipeline["PollQueue"])
@@ -105,7 +107,7 @@ def test_a_never_found_tracking_expires_after_the_pending_window(api, pipeline):
 def test_retrack_brings_a_delivered_tracking_back_into_the_poll_cycle(api, pipeline):
     created = api.create(tracking_number="SBX00000004", slug="sandbox")
     api.post(f"/trackings/{created['id']}/mark-as-completed", {"reason": "DELIVERED"})
-    assert cycle(START + timedelta(seconds=2), pipeline["PollQueue"])[1] == []
+    assert cycle(soon(), pipeline["PollQueue"])[1] == []
     api.post(f"/trackings/{created['id']}/retrack")
     due, messages = cycle(datetime.now(UTC) + timedelta(seconds=5), pipeline["PollQueue"])
     assert [m.tracking_ids for m in messages] == [[created["id"]]]

@@ -72,44 +72,148 @@ LABEL_CREATED: Phrases = (
 )
 
 TRANSIT_PHRASES: Phrases = LABEL_CREATED + (
-    (("out for delivery", "with delivery courier", "delivery vehicle", "being delivered today"), Rule("OutForDelivery_001")),
-    (("has been picked up", "shipment picked up", "picked up by dhl", "pickup completed"), Rule("InTransit_002", "picked_up")),
+    (
+        (
+            "out for delivery",
+            "with delivery courier",
+            "delivery vehicle",
+            "being delivered today",
+        ),
+        Rule("OutForDelivery_001"),
+    ),
+    (
+        (
+            "has been picked up",
+            "shipment picked up",
+            "picked up by dhl",
+            "pickup completed",
+        ),
+        Rule("InTransit_002", "picked_up"),
+    ),
     (("posted by the sender", "dropped off", "handed in", "handed over to dhl", "accepted"), Rule("InTransit_002")),
-    (("customs clearance completed", "clearance processing complete", "cleared customs", "released by customs", "customs clearance status updated"), Rule("InTransit_005")),
+    (
+        (
+            "customs clearance completed",
+            "clearance processing complete",
+            "cleared customs",
+            "released by customs",
+            "customs clearance status updated",
+        ),
+        Rule("InTransit_005"),
+    ),
     (("customs", "clearance"), Rule("InTransit_006")),
-    (("arrived in the destination country", "arrived at the destination country", "arrived in destination country", "arrived at destination country", "arrival in the destination country", "arrived in the country of destination"), Rule("InTransit_004")),
+    (
+        (
+            "arrived in the destination country",
+            "arrived at the destination country",
+            "arrived in destination country",
+            "arrived at destination country",
+            "arrival in the destination country",
+            "arrived in the country of destination",
+        ),
+        Rule("InTransit_004"),
+    ),
     (("forwarded", "rerouted", "redirected", "new delivery address"), Rule("InTransit_009", "rerouted")),
-    (("ready for pickup", "ready for pick-up", "ready for collection", "available for pickup", "available for pick-up", "awaiting collection"), Rule("AvailableForPickup_001", "dropped_off_at_collection_point")),
-    (("not at home", "not home", "recipient not available", "unsuccessful delivery", "delivery attempt"), Rule("AttemptFail_001", "delivery_attempt_failed")),
+    (
+        (
+            "ready for pickup",
+            "ready for pick-up",
+            "ready for collection",
+            "available for pickup",
+            "available for pick-up",
+            "awaiting collection",
+        ),
+        Rule("AvailableForPickup_001", "dropped_off_at_collection_point"),
+    ),
+    (
+        (
+            "not at home",
+            "not home",
+            "recipient not available",
+            "unsuccessful delivery",
+            "delivery attempt",
+        ),
+        Rule("AttemptFail_001", "delivery_attempt_failed"),
+    ),
     (("departed", "departure", "has left", "left the"), Rule("InTransit_007")),
     (("arrived", "arrival", "received at", "processed"), Rule("InTransit_003")),
 )
 
 DELIVERED_PHRASES: Phrases = (
-    (("returned to sender", "returned to the sender", "delivered back to the sender", "returned to shipper"), Rule("Exception_011", "returned_to_sender")),
+    (
+        (
+            "returned to sender",
+            "returned to the sender",
+            "delivered back to the sender",
+            "returned to shipper",
+        ),
+        Rule("Exception_011", "returned_to_sender"),
+    ),
     (("cash on delivery",), Rule("Delivered_004")),
     (("neighbour", "neighbor"), Rule("Delivered_001", "delivered_to_neighbor")),
-    (("picked up by the recipient", "picked up by recipient", "collected by the recipient", "picked up from", "collected from", "has been picked up", "picked up at"), Rule("Delivered_002")),
+    (
+        (
+            "picked up by the recipient",
+            "picked up by recipient",
+            "collected by the recipient",
+            "recipient has picked up",
+            "picked up the shipment",
+            "picked up from",
+            "collected from",
+            "has been picked up",
+            "picked up at",
+        ),
+        Rule("Delivered_002"),
+    ),
     (("signed for by", "signed by"), Rule("Delivered_003", "signed_by_customer")),
-    (("mailbox", "letterbox", "letter box", "safe place", "front door", "porch", "parcel box", "drop-off location"), Rule("Delivered_001", "delivered_to_a_location")),
+    (
+        (
+            "mailbox",
+            "letterbox",
+            "letter box",
+            "safe place",
+            "front door",
+            "porch",
+            "parcel box",
+            "drop-off location",
+        ),
+        Rule("Delivered_001", "delivered_to_a_location"),
+    ),
 )
 
 FAILURE_PHRASES: Phrases = (
     (("payment", "duties and taxes", "duty", "fees due", "unpaid"), Rule("Exception_006")),
     (("customs", "clearance"), Rule("Exception_004", "held_by_customs")),
-    (("refused", "rejected by the recipient", "rejected by recipient", "declined"), Rule("Exception_003", "rejected_by_customer")),
+    (
+        (
+            "refused",
+            "rejected by the recipient",
+            "rejected by recipient",
+            "declined",
+        ),
+        Rule("Exception_003", "rejected_by_customer"),
+    ),
     (("moved", "relocated"), Rule("Exception_002")),
     (("damaged", "damage"), Rule("Exception_012", "shipment_damaged")),
     (("lost", "could not be located", "cannot be located", "missing"), Rule("Exception_013", "shipment_lost")),
-    (("returned to sender", "returned to the sender", "returned to shipper"), Rule("Exception_011", "returned_to_sender")),
-    (("return", "being sent back"), Rule("Exception_010", "return_to_sender_requested")),
+    # A failure is not a delivery: "returned to the sender" here is a return under way.
+    (("return", "being sent back", "back to the sender"), Rule("Exception_010", "return_to_sender_requested")),
     (("not collected", "not picked up", "storage period", "collection period"), Rule("Exception_008")),
     (("misrouted", "missorted", "mis-sorted", "incorrectly sorted"), Rule("Exception_001", "misrouted")),
     (("cancelled", "canceled"), Rule("Exception_001", "canceled")),
     (("prohibited", "dangerous goods", "not accepted for transport"), Rule("Exception_009")),
     (("address",), Rule("Exception_007")),
     (("business closed", "closed"), Rule("AttemptFail_003", "delivery_attempt_failed")),
-    (("not at home", "not home", "recipient not available", "nobody", "no one"), Rule("AttemptFail_002", "delivery_attempt_failed")),
+    (
+        (
+            "not at home",
+            "not home",
+            "recipient not available",
+            "nobody",
+            "no one",
+        ),
+        Rule("AttemptFail_002", "delivery_attempt_failed"),
+    ),
     (("attempt", "could not be delivered", "unsuccessful"), Rule("AttemptFail_001", "delivery_attempt_failed")),
     (("weather", "natural disaster", "strike", "force majeure", "delay"), Rule("Exception_005")),
 )
@@ -211,14 +315,16 @@ def _object(value: Any, what: str) -> dict:
 def parse_shipments(number: str, body: Any) -> ShipmentUpdate:
     """A /track/shipments body as a ShipmentUpdate; a malformed body is a retryable CarrierError."""
     try:
-        return _parse(number, body)
+        update, details = _parse(number, body)
     except CarrierError:
         raise
     except (KeyError, TypeError, ValueError, AttributeError) as error:  # pydantic's errors are ValueErrors
         raise _malformed(type(error).__name__) from None
+    _set_next_courier(update, details)  # outside the try: a fault in detection is not DHL's body
+    return update
 
 
-def _parse(number: str, body: Any) -> ShipmentUpdate:
+def _parse(number: str, body: Any) -> tuple[ShipmentUpdate, dict]:
     if not isinstance(body, dict):
         raise _malformed("not a JSON object")
     shipments = body.get("shipments")
@@ -227,7 +333,7 @@ def _parse(number: str, body: Any) -> ShipmentUpdate:
     if not isinstance(shipments, list) or not all(isinstance(item, dict) for item in shipments):
         raise _malformed("shipments is not a list of objects")
     if not shipments:
-        return ShipmentUpdate(tracking_number=number, found=False)
+        return ShipmentUpdate(tracking_number=number, found=False), {}
     wanted = _compact(number)
     shipment = next((item for item in shipments if _compact(_text(item.get("id")) or "") == wanted), shipments[0])
     return _shipment(number, shipment)
@@ -237,7 +343,7 @@ def _compact(number: str) -> str:
     return re.sub(r"[\s-]", "", number).upper()
 
 
-def _shipment(number: str, shipment: dict) -> ShipmentUpdate:
+def _shipment(number: str, shipment: dict) -> tuple[ShipmentUpdate, dict]:
     events = shipment.get("events")
     if events is None:
         events = []
@@ -251,8 +357,7 @@ def _shipment(number: str, shipment: dict) -> ShipmentUpdate:
     # DHL lists events newest first; the contract wants oldest first.
     points = _chronological([_checkpoint(event, return_flag, signed_by) for event in reversed(events)])
     weight = _object(details.get("weight"), "details.weight")
-    destination = iso3(_text(_object(_object(shipment.get("destination"), "destination").get("address"), "destination.address").get("countryCode")))
-    origin = iso3(_text(_object(_object(shipment.get("origin"), "origin").get("address"), "origin.address").get("countryCode")))
+    destination, origin = _country_iso3(shipment, "destination"), _country_iso3(shipment, "origin")
     delivered = [p for p in points if p.tag == Tag.DELIVERED]
     pieces = details.get("totalNumberOfPieces")
     update = ShipmentUpdate(
@@ -274,8 +379,12 @@ def _shipment(number: str, shipment: dict) -> ShipmentUpdate:
     )
     if update.shipment_weight is None:
         update.shipment_weight_unit = None
-    _set_next_courier(update, details)
-    return update
+    return update, details
+
+
+def _country_iso3(shipment: dict, place: str) -> str | None:
+    address = _object(_object(shipment.get(place), place).get("address"), f"{place}.address")
+    return iso3(_text(address.get("countryCode")))
 
 
 def _number(value: Any) -> float | None:

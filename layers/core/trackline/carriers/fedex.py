@@ -24,6 +24,7 @@ and is the fallback when an eventType is not in the table.
 """
 
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -154,6 +155,7 @@ UNKNOWN_NUMBER_CODES = frozenset({"TRACKING.TRACKINGNUMBER.INVALID", "TRACKING.T
 SIGNATURE_HANDLINGS = frozenset({"ADULT_SIGNATURE_REQUIRED", "DIRECT_SIGNATURE_REQUIRED", "INDIRECT_SIGNATURE_REQUIRED"})
 WEIGHT_UNITS = {"LB": "lb", "LBS": "lb", "KG": "kg", "KGS": "kg"}
 EXPECTED_DELIVERY_TYPES = ("ESTIMATED_DELIVERY", "COMMITMENT", "APPOINTMENT_DELIVERY")
+_ISO_LOCAL_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?")
 
 
 def classify(event_type: str, derived_code: str, description: str | None, *, signed: bool = False) -> tuple[str, list[dict]]:
@@ -190,7 +192,10 @@ class FedexAdapter:
             else None
         )
 
-    def fetch(self, tracking_numbers: list[str]) -> dict[str, ShipmentUpdate]:
+    def fetch(
+        self, tracking_numbers: list[str], known_checkpoints: Mapping[str, int] | None = None
+    ) -> dict[str, ShipmentUpdate]:
+        """`known_checkpoints` is ignored: the carrier always answers with the whole history."""
         numbers = list(dict.fromkeys(tracking_numbers))
         updates: dict[str, ShipmentUpdate] = {}
         for start in range(0, len(numbers), self.max_batch):
@@ -233,6 +238,8 @@ def parse_track_response(batch: list[str], body: Any, *, status: int = 200) -> d
             return {number: ShipmentUpdate(tracking_number=number, found=False) for number in batch}
         if codes:
             raise CarrierError(f"FedEx answered {status}: {', '.join(codes)}", retryable=status != 404)
+        if status == 404:  # not FedEx's answer about numbers: most likely a wrong base URL
+            raise CarrierError("FedEx's tracking path answered 404 without FedEx's error body", retryable=False)
         raise _Malformed("neither output nor errors")
     if status == 404:
         raise _Malformed("a 404 with tracking output")
@@ -252,7 +259,8 @@ def parse_track_response(batch: list[str], body: Any, *, status: int = 200) -> d
 
 
 def _update_for(number: str, track_results: list[dict]) -> ShipmentUpdate:
-    # Several results for one number (a reused number): FedEx's examples put the current one first.
+    # Several results for one number (a reused number): FedEx does not document which is current;
+    # the first usable one is taken.
     usable = [result for result in track_results if not result.get("error")]
     if usable:
         return _update(number, usable[0])
@@ -267,20 +275,21 @@ def _update(number: str, result: dict) -> ShipmentUpdate:
     delivery = _optional_dict(result.get("deliveryDetails"))
     signed_by = _text(delivery.get("receivedByName")) or _text(delivery.get("signedByName"))
     events = [_dict(event, "scanEvents[]") for event in _list(result.get("scanEvents") or [], "scanEvents")]
-    classified = []
+    scans = []
     for event in reversed(events):  # FedEx lists the newest first
-        event_type = _text(event.get("eventType")) or ""
-        derived = _text(event.get("derivedStatusCode")) or ""
-        description = _text(event.get("eventDescription"))
-        detail = _text(event.get("exceptionDescription"))
+        description, detail = _text(event.get("eventDescription")), _text(event.get("exceptionDescription"))
         words = " ".join(part for part in (description, detail) if part)
-        classified.append([event, event_type, derived, _message(description, detail), words, classify(event_type, derived, words)])
+        kind, derived = _text(event.get("eventType")) or "", _text(event.get("derivedStatusCode")) or ""
+        scans.append((event, kind, derived, words, _message(description, detail)))
+    results = [classify(kind, derived, words) for _, kind, derived, words, _ in scans]
     if signed_by:  # the signature belongs to the latest delivery
-        for entry in reversed(classified):
-            if entry[5][0] == "Delivered_001":
-                entry[5] = classify(entry[1], entry[2], entry[4], signed=True)
-                break
-    checkpoints = _oldest_first([_checkpoint(event, event_type or derived, message, result) for event, event_type, derived, message, _, result in classified])
+        latest = next((i for i in reversed(range(len(results))) if results[i][0] == "Delivered_001"), None)
+        if latest is not None:
+            _, kind, derived, words, _ = scans[latest]
+            results[latest] = classify(kind, derived, words, signed=True)
+    checkpoints = _oldest_first(
+        [_checkpoint(event, kind or derived, message, result) for (event, kind, derived, _, message), result in zip(scans, results)]
+    )
 
     update = ShipmentUpdate(tracking_number=number, checkpoints=checkpoints, signed_by=signed_by)
     times = {}
@@ -329,10 +338,11 @@ def _update(number: str, result: dict) -> ShipmentUpdate:
 
 def _checkpoint(event: dict, raw_tag: str, message: str | None, result: tuple[str, list[dict]]) -> Checkpoint:
     subtag, events = result
-    moment = _text(event.get("date"))
-    if not moment:
-        raise _Malformed("a scan event without a date")
-    datetime.fromisoformat(moment)  # FedEx's ISO 8601 local time, kept exactly as given; ValueError if not
+    moment = event.get("date")
+    if not isinstance(moment, str) or not _ISO_LOCAL_TIME.fullmatch(moment.strip()):
+        raise _Malformed(f"scan event date {moment!r}")
+    moment = moment.strip()
+    datetime.fromisoformat(moment)  # FedEx's ISO 8601 local time, kept exactly as given; ValueError if not real
     location = _optional_dict(event.get("scanLocation"))
     return checkpoint(
         slug=FedexAdapter.slug,

@@ -27,6 +27,7 @@ responses, each with the description UPS gives it.
 
 import re
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
@@ -160,7 +161,10 @@ class UpsAdapter:
             else None
         )
 
-    def fetch(self, tracking_numbers: list[str]) -> dict[str, ShipmentUpdate]:
+    def fetch(
+        self, tracking_numbers: list[str], known_checkpoints: Mapping[str, int] | None = None
+    ) -> dict[str, ShipmentUpdate]:
+        """`known_checkpoints` is ignored: the carrier always answers with the whole history."""
         return {number: self._fetch_one(number) for number in dict.fromkeys(tracking_numbers)}
 
     def _fetch_one(self, number: str) -> ShipmentUpdate:
@@ -169,7 +173,8 @@ class UpsAdapter:
             if status == 404:
                 if _errors(body):
                     return ShipmentUpdate(tracking_number=number, found=False)
-                raise _Malformed("a 404 without UPS's error body")
+                # Not UPS's answer about a number: most likely a wrong base URL.
+                raise CarrierError("UPS's tracking path answered 404 without UPS's error body", retryable=False)
             return parse_track_response(number, body)
         except (_Malformed, KeyError, IndexError, TypeError, ValueError, AttributeError) as error:
             raise CarrierError(f"UPS answered a body it does not document: {error}", retryable=True) from None
@@ -220,20 +225,20 @@ def _update(number: str, package: dict) -> ShipmentUpdate:
     delivery = _optional_dict(package.get("deliveryInformation"))
     received_by = _text(delivery.get("receivedBy"))
     activities = [_dict(activity, "activity[]") for activity in _list(package.get("activity") or [], "activity")]
-    classified = []
+    statuses = []
     for activity in reversed(activities):  # UPS lists the newest first
         status = _dict(activity.get("status"), "activity.status")
-        status_type = _text(status.get("type")) or ""
-        code = _text(status.get("code")) or ""
-        description = _text(status.get("description"))
-        classified.append([activity, status_type, code, description, classify(status_type, code, description)])
+        kind, code = _text(status.get("type")) or "", _text(status.get("code")) or ""
+        statuses.append((activity, kind, code, _text(status.get("description"))))
+    results = [classify(kind, code, text) for _, kind, code, text in statuses]
     if received_by:  # the signature belongs to the latest delivery
-        for entry in reversed(classified):
-            if entry[4][0] == "Delivered_001":
-                entry[4] = classify(entry[1], entry[2], entry[3], signed=True)
-                break
-    checkpoints = [_checkpoint(activity, code or status_type, description, result) for activity, status_type, code, description, result in classified]
-    checkpoints = _oldest_first(checkpoints)
+        latest = next((i for i in reversed(range(len(results))) if results[i][0] == "Delivered_001"), None)
+        if latest is not None:
+            _, kind, code, text = statuses[latest]
+            results[latest] = classify(kind, code, text, signed=True)
+    checkpoints = _oldest_first(
+        [_checkpoint(activity, code or kind, text, result) for (activity, kind, code, text), result in zip(statuses, results)]
+    )
 
     update = ShipmentUpdate(tracking_number=number, checkpoints=checkpoints, signed_by=received_by)
     dates = {(_text(entry.get("type")) or "").upper(): _text(entry.get("date")) for entry in _dicts(package.get("deliveryDate"))}
@@ -293,9 +298,11 @@ def _checkpoint(activity: dict, raw_tag: str, description: str | None, result: t
 
 def _local_time(date: Any, time: Any, gmt_offset: Any) -> str:
     """UPS's local date and time as `YYYY-MM-DDTHH:mm:ss`, with UPS's gmtOffset when it gives one."""
-    date, time = _text(date), _text(time)
-    if not date or not re.fullmatch(r"\d{8}", date):
+    if not isinstance(date, str) or not re.fullmatch(r"\d{8}", date.strip()):
         raise _Malformed(f"activity date {date!r}")
+    if time is not None and not isinstance(time, str):
+        raise _Malformed(f"activity time {time!r}")
+    date, time = date.strip(), (time or "").strip()
     moment = f"{date[:4]}-{date[4:6]}-{date[6:]}"
     if time:
         if not re.fullmatch(r"\d{4}(\d{2})?", time):

@@ -118,25 +118,84 @@ EVENT_CODES: dict[str, Rule] = {
 EVENT_TYPE_PHRASES: tuple[tuple[tuple[str, ...], Rule], ...] = (
     # "Returned to Sender" alone is ambiguous (USPS also writes "Being Returned to Sender"): only
     # a delivery to the sender is Exception_011. A return's reason, when named, is the subtag.
-    (("to original sender", "delivered to sender", "delivered to shipper"), Rule("Exception_011", "returned_to_sender")),
+    (
+        (
+            "to original sender",
+            "delivered to sender",
+            "delivered to shipper",
+        ),
+        Rule("Exception_011", "returned_to_sender"),
+    ),
     (("refused",), Rule("Exception_003", "rejected_by_customer")),
     (("moved, left no address", "forward expired", "vacant"), Rule("Exception_002", "return_to_sender_requested")),
-    (("undeliverable", "insufficient address", "no such number", "addressee unknown", "bad address"), Rule("Exception_007")),
+    (
+        (
+            "undeliverable",
+            "insufficient address",
+            "no such number",
+            "addressee unknown",
+            "bad address",
+        ),
+        Rule("Exception_007"),
+    ),
     (("unclaimed", "not picked up"), Rule("Exception_008")),
-    (("return to sender", "returned to sender", "returning to sender", "customer recall"), Rule("Exception_010", "return_to_sender_requested")),
+    (
+        (
+            "return to sender",
+            "returned to sender",
+            "returning to sender",
+            "customer recall",
+        ),
+        Rule("Exception_010", "return_to_sender_requested"),
+    ),
     (("damaged",), Rule("Exception_012", "shipment_damaged")),
     (("lost",), Rule("Exception_013", "shipment_lost")),
     (("missent", "mis-sent", "misrouted", "mis-shipped", "missorted"), Rule("Exception_001", "misrouted")),
     (("held in customs", "held by customs", "customs delay"), Rule("Exception_004", "held_by_customs")),
-    (("out of foreign customs", "out of customs", "released from customs", "cleared customs", "customs clearance completed"), Rule("InTransit_005")),
+    (
+        (
+            "out of foreign customs",
+            "out of customs",
+            "released from customs",
+            "cleared customs",
+            "customs clearance completed",
+        ),
+        Rule("InTransit_005"),
+    ),
     (("customs",), Rule("InTransit_006")),
     (("no authorized recipient", "addressee not available"), Rule("AttemptFail_002", "delivery_attempt_failed")),
     (("business closed",), Rule("AttemptFail_003", "delivery_attempt_failed")),
-    (("notice left", "delivery attempt", "receptacle", "no secure location", "no access"), Rule("AttemptFail_001", "delivery_attempt_failed")),
+    (
+        (
+            "notice left",
+            "delivery attempt",
+            "receptacle",
+            "no secure location",
+            "no access",
+        ),
+        Rule("AttemptFail_001", "delivery_attempt_failed"),
+    ),
     (("rescheduled", "redelivery scheduled"), Rule("AttemptFail_001", "redelivery_scheduled")),
     (("out for delivery",), Rule("OutForDelivery_001")),
-    (("available for pickup", "available for pick up", "held at post office", "arrival at pickup point", "ready for pickup"), Rule("AvailableForPickup_001")),
-    (("picked up at post office", "picked up at postal facility", "picked up by agent", "picked up by customer"), Rule("Delivered_002")),
+    (
+        (
+            "available for pickup",
+            "available for pick up",
+            "held at post office",
+            "arrival at pickup point",
+            "ready for pickup",
+        ),
+        Rule("AvailableForPickup_001"),
+    ),
+    (
+        (
+            "picked up at post office",
+            "picked up at postal facility",
+            "picked up by agent",
+            "picked up by customer",
+        ),
+        Rule("Delivered_002"),
+    ),
     (("delivered",), Rule("Delivered_001")),
     (("forwarded", "rerouted", "redirected"), Rule("InTransit_009", "rerouted")),
     (("picked up by shipping partner",), Rule("InTransit_002", "picked_up")),
@@ -182,8 +241,11 @@ _OFFSET = re.compile(r"^([+-])(\d{1,2}):?(\d{2})$")
 
 def classify(event_code: str | None, event_type: str | None, status_category: str | None = None) -> Rule:
     """The subtag (and contract event code) of one USPS event."""
-    if event_code and event_code.strip().upper() in EVENT_CODES:
-        return EVENT_CODES[event_code.strip().upper()]
+    code = (event_code or "").strip().upper()
+    if code.isdigit() and len(code) == 1:
+        code = "0" + code  # a numeric code that lost its leading zero
+    if code in EVENT_CODES:
+        return EVENT_CODES[code]
     text = (event_type or "").lower()
     for phrases, rule in EVENT_TYPE_PHRASES:
         if any(phrase in text for phrase in phrases):
@@ -303,8 +365,9 @@ def _parse(number: str, body: Any) -> ShipmentUpdate:
     if not events and not _text(body.get("trackingNumber")) and not _text(body.get("statusCategory")):
         raise _malformed("no trackingNumber, statusCategory or trackingEvents")
     category = _text(body.get("statusCategory"))
-    # USPS lists events newest first; the contract wants oldest first.
-    oldest_first = list(reversed(events))
+    # USPS lists events newest first; the contract wants oldest first. Sorting by time (a time
+    # without an offset read as UTC, as the merge does) keeps the reversed order for equal times.
+    oldest_first = sorted(reversed(events), key=lambda event: _instant(_event_time(event)))
     points: list[Checkpoint] = []
     signed_by = None
     for index, event in enumerate(oldest_first):
@@ -312,7 +375,6 @@ def _parse(number: str, body: Any) -> ShipmentUpdate:
         point, signer = _checkpoint(event, category if newest else None)
         points.append(point)
         signed_by = signer or signed_by
-    points = _chronological(points)
     destination = _destination_iso3(body)
     update = ShipmentUpdate(
         tracking_number=number,
@@ -373,18 +435,13 @@ def _event_time(event: dict) -> str | None:
     return local
 
 
-def _instant(point: Checkpoint) -> datetime:
+def _instant(time: str | None) -> datetime:
+    """For ordering only; a time that does not parse goes last."""
     try:
-        moment = datetime.fromisoformat(point.checkpoint_time or "")
+        moment = datetime.fromisoformat(time or "")
     except ValueError:
         return datetime.max.replace(tzinfo=UTC)
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _chronological(points: list[Checkpoint]) -> list[Checkpoint]:
-    """Oldest first, by time (a time without an offset is read as UTC, as the merge does);
-    equal times keep the carrier's order."""
-    return sorted(points, key=_instant)
 
 
 def _is_physical(point: Checkpoint) -> bool:
