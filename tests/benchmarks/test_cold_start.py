@@ -98,3 +98,16 @@ def test_trackings_api_cold_start(moto_endpoint):
     print(f"\ncold start, trackings API (import + first GET of a stored tracking): {handler * 1000:.0f} ms vs "
           f"boto3 + DynamoDB client {baseline * 1000:.0f} ms -> ratio {ratio:.2f} (target <= 1.5)")
     assert ratio <= 1.5
+
+
+def test_couriers_api_cold_start(moto_endpoint):
+    from tests.support.handlers import ApiClient, http_event
+
+    event = http_event(
+        "POST", "/tracking/2024-04/couriers/detect", {"tracking": {"tracking_number": "1Z5R89390357567127"}},
+        authorizer=ApiClient.AUTHENTICATED,
+    )
+    ratio, handler, baseline = cold_start_ratio("couriers_api", event, 200, moto_endpoint)
+    print(f"\ncold start, couriers API (import + first detect): {handler * 1000:.0f} ms vs "
+          f"boto3 + DynamoDB client {baseline * 1000:.0f} ms -> ratio {ratio:.2f} (target <= 1.5)")
+    assert ratio <= 1.5

@@ -1,8 +1,8 @@
 """Development-only local stack for Trackline (not deployed): `python -m trackline_local`.
 
 Modules: template (template.yaml -> tables, functions, routes), aws (embedded moto),
-runtime (in-process Lambda), gateway (API Gateway HTTP API), stack (LocalStack),
-apikeys (`make apikey`).
+runtime (in-process Lambda), gateway (API Gateway HTTP API), events (schedule timers and SQS
+pumps), stack (LocalStack), apikeys (`make apikey`).
 """
 
 from typing import Any

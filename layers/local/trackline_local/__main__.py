@@ -4,9 +4,12 @@ Configuration by environment, each with a default:
     PORT           3000
     HOST           127.0.0.1
     API_KEY        registered under the name "local"; generated when unset
-    POLL_INTERVAL  seconds between poll scheduler runs (60)
+    POLL_INTERVAL  seconds between poll scheduler runs (60); also caps every poll cadence
+    SANDBOX_ENABLED  "true" unless set: the scripted sandbox courier is polled
+    CARRIER_<SLUG>_BASE_URL / _API_KEY / _CLIENT_ID / _CLIENT_SECRET  carrier access, as they are
     POWERTOOLS_LOG_LEVEL  overrides the template's LogLevel default when set
     AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL  use that DynamoDB instead of the embedded one
+      (queues and secrets stay in the embedded moto)
 
 While it runs, .local/stack.json (base_url, dynamodb_endpoint, table_name, region, ...) tells other
 commands (`make apikey`) where the stack is; .local/outbox/ receives emails and SMS.
@@ -15,6 +18,7 @@ commands (`make apikey`) where the stack is; .local/outbox/ receives emails and 
 from __future__ import annotations
 
 import json
+import math
 import os
 import signal
 import sys
@@ -28,6 +32,8 @@ from .template import find_project_root
 DEFAULT_PORT = 3000
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_POLL_INTERVAL = 60.0
+DEFAULT_SANDBOX_ENABLED = "true"
+_TRUE = {"1", "true", "t", "yes", "y", "on"}  # what the core settings read as true
 
 
 def local_dir(root: Path | None = None) -> Path:
@@ -44,6 +50,60 @@ def _env_number(name: str, default: float, kind: type = float) -> Any:
         raise SystemExit(f"{name} must be a number, got {raw!r}") from None
 
 
+def carriers_with_credentials(environ: Any = None) -> list[str]:
+    """The pollable carriers that have credentials in the environment (names only)."""
+    from trackline.carriers.registry import ADAPTERS
+
+    environ = os.environ if environ is None else environ
+    found = []
+    for slug in ADAPTERS:
+        prefix = f"CARRIER_{slug.upper().replace('-', '_')}_"
+        api_key = environ.get(prefix + "API_KEY")
+        client = environ.get(prefix + "CLIENT_ID") and environ.get(prefix + "CLIENT_SECRET")
+        if api_key or client:
+            found.append(slug)
+    return found
+
+
+def sandbox_patterns() -> str:
+    """The sandbox courier's tracking number patterns, from its own table of paths."""
+    from trackline.carriers.sandbox import PATHS
+
+    described = ", ".join(f"SBX{marker}... {path.replace('_', ' ')}"
+                          for marker, path in PATHS.items())
+    return f"SBX + 6-30 letters/digits: {described}, SBXNF... never found, other delivered"
+
+
+def _banner_lines(stack: LocalStack, poll_interval: float, sandbox: str,
+                  state_dir: Path) -> list[str]:
+    try:
+        carriers = carriers_with_credentials()
+    except ImportError:  # a project without the core package
+        carriers = []
+    sandbox_on = sandbox.strip().lower() in _TRUE
+    try:
+        sandbox_line = f"on ({sandbox_patterns()})" if sandbox_on else \
+            "off (SANDBOX_ENABLED=true to poll it)"
+    except ImportError:
+        sandbox_line = "on" if sandbox_on else "off"
+    cap = max(1, math.ceil(poll_interval))
+    carrier_line = f"{', '.join(carriers)} (credentials set)" if carriers else \
+        "none with credentials (set CARRIER_<SLUG>_API_KEY or _CLIENT_ID/_CLIENT_SECRET)"
+    return [
+        "Trackline local stack",
+        f"  API base URL       {stack.base_url}",
+        f"  API key            {stack.api_key or '(not registered)'}",
+        f"  DynamoDB endpoint  {stack.dynamodb_endpoint}  (table {stack.table_name})",
+        f"  API docs           {stack.docs_url}",
+        f"  poll interval      {poll_interval:g}s (scheduler runs; every poll cadence capped at "
+        f"{cap}s)",
+        f"  carriers           {carrier_line}",
+        f"  sandbox courier    {sandbox_line}",
+        f"  outbox             {state_dir / 'outbox'}",
+        "Press Ctrl-C to stop.",
+    ]
+
+
 def _write_json_atomically(path: Path, data: dict[str, Any]) -> None:
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
@@ -55,7 +115,12 @@ def main() -> int:
     host = os.environ.get("HOST", "").strip() or DEFAULT_HOST
     api_key = os.environ.get("API_KEY", "").strip() or None
     poll_interval = _env_number("POLL_INTERVAL", DEFAULT_POLL_INTERVAL, float)
+    if not poll_interval > 0:
+        raise SystemExit(f"POLL_INTERVAL must be a positive number of seconds, got "
+                         f"{poll_interval:g}")
     overrides = {k: os.environ[k] for k in ("POWERTOOLS_LOG_LEVEL",) if os.environ.get(k)}
+    sandbox = os.environ.get("SANDBOX_ENABLED", "").strip() or DEFAULT_SANDBOX_ENABLED
+    overrides["SANDBOX_ENABLED"] = sandbox
 
     root = find_project_root()
     state_dir = local_dir(root)
@@ -87,17 +152,7 @@ def main() -> int:
         state = stack.state()
         state["poll_interval"] = poll_interval
         _write_json_atomically(state_file, state)
-        lines = [
-            "Trackline local stack",
-            f"  API base URL       {stack.base_url}",
-            f"  API key            {stack.api_key or '(not registered)'}",
-            f"  DynamoDB endpoint  {stack.dynamodb_endpoint}  (table {stack.table_name})",
-            f"  API docs           {stack.docs_url}",
-            f"  poll interval      {poll_interval:g}s",
-            f"  outbox             {state_dir / 'outbox'}",
-            "Press Ctrl-C to stop.",
-        ]
-        print("\n".join(lines), flush=True)
+        print("\n".join(_banner_lines(stack, poll_interval, sandbox, state_dir)), flush=True)
         while not stop.wait(0.5):
             pass
         print("stopping...", file=sys.stderr, flush=True)

@@ -2,9 +2,9 @@
 
 Public interface:
     EmbeddedAws(host="127.0.0.1", port=0, region=None, environ=os.environ)
-        .start() -> self        starts moto unless AWS_ENDPOINT_URL is set, and sets os.environ
-        .stop()                 stops moto (if it started it) and restores os.environ
-        .endpoint_url           moto's URL (None when AWS_ENDPOINT_URL points elsewhere)
+        .start() -> self        starts moto and sets os.environ
+        .stop()                 stops moto and restores os.environ
+        .endpoint_url           moto's URL (queues, secrets, topics, e-mail: always moto)
         .dynamodb_endpoint      where DynamoDB is (moto, or AWS_ENDPOINT_URL[_DYNAMODB])
         .embedded               True when DynamoDB is moto's
         .region
@@ -12,7 +12,8 @@ Public interface:
     has_configured_credentials(environ) -> bool
 
 Environment it sets (boto3 honours AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE> natively):
-    AWS_ENDPOINT_URL               moto, when embedded (every other service goes there too)
+    AWS_ENDPOINT_URL               moto, unless set (then it names the DynamoDB to use)
+    AWS_ENDPOINT_URL_SQS, _SECRETS_MANAGER, _SNS, _SES, _SESV2   moto, always
     AWS_ENDPOINT_URL_DYNAMODB      the DynamoDB endpoint
     AWS_ENDPOINT_URL_DYNAMODB_STREAMS  same endpoint as DynamoDB, unless already set
     AWS_DEFAULT_REGION, AWS_REGION us-east-1 unless set
@@ -22,6 +23,7 @@ Environment it sets (boto3 honours AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVIC
 from __future__ import annotations
 
 import logging
+import threading
 import os
 from pathlib import Path
 from typing import Any, MutableMapping
@@ -29,6 +31,9 @@ from typing import Any, MutableMapping
 from .template import DEFAULT_REGION, apply_environment, restore_environment
 
 log = logging.getLogger("trackline_local.aws")
+
+# boto3's AWS_ENDPOINT_URL_<SERVICE> names of what the embedded moto always serves.
+EMBEDDED_SERVICES = ("SQS", "SECRETS_MANAGER", "SNS", "SES", "SESV2")
 
 FAKE_ACCESS_KEY_ID = "testing"
 FAKE_SECRET_ACCESS_KEY = "testing"  # noqa: S105 - moto accepts anything; never a real secret
@@ -56,12 +61,13 @@ def has_configured_credentials(environ: MutableMapping[str, str] | None = None) 
 
 
 class EmbeddedAws:
-    """moto's ThreadedMotoServer on 127.0.0.1 (free port by default), or an external endpoint.
+    """moto's ThreadedMotoServer on 127.0.0.1 (free port by default), plus perhaps an external
+    DynamoDB.
 
-    - AWS_ENDPOINT_URL set: everything goes there; moto is not started.
-    - only AWS_ENDPOINT_URL_DYNAMODB set: DynamoDB goes there; moto is still started for the
-      other services (queues, topics, SES later) and AWS_ENDPOINT_URL points at it.
-    - neither: moto serves everything, DynamoDB included.
+    moto always runs and always serves the queues, secrets, topics and e-mail (their
+    AWS_ENDPOINT_URL_<SERVICE> point at it), so that they exist whatever serves DynamoDB:
+    - AWS_ENDPOINT_URL_DYNAMODB (or AWS_ENDPOINT_URL) set: DynamoDB is there;
+    - neither: moto serves DynamoDB too, and AWS_ENDPOINT_URL points at it.
     """
 
     def __init__(
@@ -91,11 +97,11 @@ class EmbeddedAws:
         external_all = env.get("AWS_ENDPOINT_URL")
         external_ddb = env.get("AWS_ENDPOINT_URL_DYNAMODB")
         updates: dict[str, str] = {}
+        self.endpoint_url = self._start_moto()
         if not external_all:
-            self.endpoint_url = self._start_moto()
             updates["AWS_ENDPOINT_URL"] = self.endpoint_url
-        else:
-            self.endpoint_url = None
+        for service in EMBEDDED_SERVICES:
+            updates[f"AWS_ENDPOINT_URL_{service}"] = self.endpoint_url
         self.dynamodb_endpoint = external_ddb or external_all or self.endpoint_url
         self.embedded = not (external_ddb or external_all)
         updates["AWS_ENDPOINT_URL_DYNAMODB"] = self.dynamodb_endpoint  # type: ignore[assignment]
@@ -116,13 +122,10 @@ class EmbeddedAws:
     def _start_moto(self) -> str:
         # werkzeug logs every request at INFO; the local stack keeps quiet.
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        from moto.server import ThreadedMotoServer
-
-        self._server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
+        self._server = SerialMotoServer(self.host, self.port)
         self._server.start()
-        host, port = self._server.get_host_and_port()
-        self.port = port
-        return f"http://{host}:{port}"
+        self.port = self._server.port
+        return self._server.endpoint
 
     def stop(self) -> None:
         if self._server is not None:
@@ -148,10 +151,51 @@ class EmbeddedAws:
 
         if service in ("dynamodb", "dynamodbstreams"):
             endpoint = self.dynamodb_endpoint
-        else:
-            endpoint = self._environ.get(f"AWS_ENDPOINT_URL_{service.upper()}") or \
-                self._environ.get("AWS_ENDPOINT_URL") or self.endpoint_url
+        else:  # everything else is moto's
+            endpoint = self.endpoint_url or self._environ.get("AWS_ENDPOINT_URL")
         kwargs.setdefault("region_name", self.region)
         if endpoint:
             kwargs.setdefault("endpoint_url", endpoint)
         return boto3.session.Session().client(service, **kwargs)
+
+
+class SerialMotoServer:
+    """moto over HTTP, applying one request at a time.
+
+    moto's backends are not thread-safe, while DynamoDB applies the conditional writes on an item
+    one after the other. Applying requests one at a time gives concurrent callers (the poll
+    worker writes in parallel) that same guarantee instead of races inside moto. SQS long polls
+    are the exception: they wait for messages, and must not hold everyone else up meanwhile.
+    """
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+        from werkzeug.serving import make_server
+
+        app = _OneAtATime(DomainDispatcherApplication(create_backend_app))
+        self._server = make_server(host, port, app, threaded=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="moto", daemon=True)
+        self.port = self._server.server_port
+        self.endpoint = f"http://{host}:{self.port}"
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+
+class _OneAtATime:
+    """WSGI wrapper: every request but an SQS long poll runs under one lock."""
+
+    def __init__(self, app: Any) -> None:
+        self._app = app
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict, start_response: Any) -> Any:
+        if environ.get("HTTP_X_AMZ_TARGET", "").endswith("ReceiveMessage"):
+            return self._app(environ, start_response)
+        with self._lock:
+            return self._app(environ, start_response)

@@ -633,6 +633,8 @@ class _Server(ThreadingHTTPServer):
 class _RequestHandler(BaseHTTPRequestHandler):
     gateway: Gateway
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; without this, delayed ACKs add ~40 ms per request.
+    disable_nagle_algorithm = True
     server_version = "trackline-local"
     sys_version = ""
     timeout = 75  # idle keep-alive connections are closed after this many seconds

@@ -1,10 +1,11 @@
-"""The whole local stack in one object: embedded AWS, tables, handlers, API key, gateway.
+"""The whole local stack in one object: embedded AWS, tables, queues, secrets, handlers, API key,
+gateway, and the event sources (schedule timers, SQS pumps) that drive the functions.
 
 Public interface:
     LocalStack(port=0, api_key=None, *, host="127.0.0.1", api_key_name="local",
                template=None, table_names=None, parameters=None, environment=None,
                region=None, access_log=True, register_api_key=True, preload=True,
-               serialize=True, poll_interval=None)
+               serialize=True, poll_interval=None, event_sources=True)
         with LocalStack(port=0, api_key=None) as stack: ...
         .start() -> self, .stop()
         .base_url            "http://127.0.0.1:<port>"
@@ -13,33 +14,55 @@ Public interface:
         .endpoint_url        moto's URL when embedded (all other services), else None
         .table_name          the TABLE_NAME the handlers see
         .table_names         logical id -> table name
+        .queue_urls          logical id -> URL of every AWS::SQS::Queue (always in moto)
+        .secret_arns         logical id -> ARN of every AWS::SecretsManager::Secret (in moto)
+        .poll_interval       seconds between runs of every Schedule/ScheduleV2 function (60)
+        .timers, .pumps      the ScheduleTimer / SqsPump threads (see events.py)
         .region, .template, .functions (FunctionRegistry), .gateway, .aws, .environment
         .invoke(function_logical_id, event) -> result  (for pumps and tests)
-        .dynamodb_client()
+        .dynamodb_client(), .sqs_client(), .secrets_client()
         .state() -> dict     what .local/stack.json holds
 
+The functions' environment is the template's, resolved against the local resources (`!Ref
+PollQueue` is the local queue's URL, `!Ref` of a secret its ARN); CARRIER_* variables the
+developer has set are left as they are (they win over the template's); `environment` wins over
+both. With poll_interval given, POLL_INTERVAL=<that, whole seconds> caps every poll cadence (unless
+`environment` sets it). event_sources=False starts no timer and no pump.
+
 os.environ is changed while the stack runs (endpoint, region, credentials, the functions'
-environment) and restored by stop().
+environment) and restored by stop(), which first stops the timers and pumps.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import os
 import sys
+import threading
 import traceback
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from .aws import EmbeddedAws
+from .events import SCHEDULE_EVENT_TYPES, SQS_EVENT_TYPE, ScheduleTimer, SqsPump
 from .gateway import Gateway
-from .runtime import FunctionRegistry
+from .runtime import FunctionRegistry, FunctionRuntime
 from .template import (
+    Intrinsic,
     Template,
     apply_environment,
+    ensure_queues,
+    ensure_secrets,
     ensure_tables,
     find_project_root,
     restore_environment,
+    secret_arns,
 )
+
+DEFAULT_POLL_INTERVAL = 60.0
+# Names of the developer's environment that the template's values never replace.
+PASS_THROUGH_PREFIXES = ("CARRIER_",)
 
 
 class LocalStack:
@@ -60,6 +83,7 @@ class LocalStack:
         preload: bool = True,
         serialize: bool = True,
         poll_interval: float | None = None,
+        event_sources: bool = True,
     ) -> None:
         self.port = port
         self.host = host
@@ -74,7 +98,12 @@ class LocalStack:
         self.register_api_key = register_api_key
         self.preload = preload
         self.serialize = serialize
-        self.poll_interval = poll_interval
+        if poll_interval is not None and not poll_interval > 0:
+            raise ValueError(f"poll_interval must be a positive number of seconds, got "
+                             f"{poll_interval!r}")
+        self._poll_interval_arg = poll_interval
+        self.poll_interval = float(poll_interval or DEFAULT_POLL_INTERVAL)
+        self.event_sources = event_sources
 
         self.template: Template | None = None
         self.resolver: Any = None
@@ -82,6 +111,10 @@ class LocalStack:
         self.gateway: Gateway | None = None
         self.functions: FunctionRegistry | None = None
         self.table_names: dict[str, str] = {}
+        self.queue_urls: dict[str, str] = {}
+        self.secret_arns: dict[str, str] = {}
+        self.timers: list[ScheduleTimer] = []
+        self.pumps: list[SqsPump] = []
         self.environment: dict[str, str] = {}
         self.api_key_id: str | None = None
         self._previous_env: dict[str, str | None] = {}
@@ -110,8 +143,22 @@ class LocalStack:
                                           region=self.aws.region)
         self.resolver = resolver
 
+        # Queues and secrets are always moto's, whatever serves DynamoDB; the functions'
+        # environment then names the real ones (a queue's URL, a secret's ARN).
+        sqs, secrets = self.sqs_client(), self.secrets_client()
+        self.queue_urls = ensure_queues(sqs, self.template, self.names, resolver=resolver)
+        ensure_secrets(secrets, self.template, self.names, resolver=resolver)
+        self.secret_arns = secret_arns(secrets, self.template, self.names, resolver=resolver)
+        resolver.refs.update(self.queue_urls)
+        resolver.refs.update(self.secret_arns)
+
         # Every handler reads its settings from os.environ: set the union before any import.
         env = self.template.environment(self.names, resolver)
+        for key in list(env):
+            if key.startswith(PASS_THROUGH_PREFIXES) and key in os.environ:
+                env[key] = os.environ[key]
+        if self._poll_interval_arg is not None:
+            env["POLL_INTERVAL"] = str(max(1, math.ceil(self.poll_interval)))
         env.update(self.environment_overrides)
         self.environment = env
         self._previous_env = apply_environment(env)
@@ -136,6 +183,77 @@ class LocalStack:
         self.gateway.start()
         self.port = self.gateway.port
 
+        if self.event_sources:
+            self._start_event_sources()
+
+    # -- event sources -------------------------------------------------------------------------
+    def _start_event_sources(self) -> None:
+        assert self.functions is not None and self.template is not None
+        queue_by_arn = {self.resolver.get_att(lid, "Arn"): url
+                        for lid, url in self.queue_urls.items()}
+        for lid, runtime in self.functions.items():
+            run_lock = threading.Lock()  # one scheduled run of a function at a time
+            on_failure = self._on_failure_destination(lid, queue_by_arn)
+            for event in runtime.spec.events_of_type(*SCHEDULE_EVENT_TYPES):
+                if not _enabled(event.properties):
+                    continue
+                self.timers.append(ScheduleTimer(
+                    runtime, event, self.poll_interval, region=self.region,
+                    account_id=self.resolver.account_id, run_lock=run_lock,
+                    on_failure=on_failure))
+            for event in runtime.spec.events_of_type(SQS_EVENT_TYPE):
+                pump = self._sqs_pump(runtime, event)
+                if pump is not None:
+                    self.pumps.append(pump)
+        for source in (*self.timers, *self.pumps):
+            source.start()
+
+    def _sqs_pump(self, runtime: FunctionRuntime, event: Any) -> SqsPump | None:
+        if not _enabled(event.properties):
+            return None
+        queue_id = event.referenced_resource("Queue")
+        if queue_id not in self.queue_urls:
+            sys.stderr.write(f"[local] {runtime.logical_id}.{event.name}: the queue "
+                             f"{event.properties.get('Queue')!r} is not one of the template's; "
+                             "nothing delivers its messages\n")
+            return None
+        return SqsPump(runtime, event, self.queue_urls[queue_id],
+                       self.resolver.get_att(queue_id, "Arn"), self.sqs_client(),
+                       region=self.region)
+
+    def _on_failure_destination(
+        self, function_id: str, queue_by_arn: Mapping[str, str]
+    ) -> Callable[[dict[str, Any]], None] | None:
+        """Where a failed asynchronous (scheduled) invocation is recorded: the function's
+        EventInvokeConfig OnFailure destination, when it is one of the template's queues."""
+        props = (self.template.resources.get(function_id) or {}).get("Properties") or {}
+        raw = ((props.get("EventInvokeConfig") or {}).get("DestinationConfig") or {}) \
+            .get("OnFailure") or {}
+        if raw.get("Type") != "SQS" or not raw.get("Destination"):
+            return None
+        destination = raw["Destination"]
+        try:
+            arn = self.resolver.resolve(destination)
+        except Exception:  # noqa: BLE001 - an intrinsic with no local value
+            arn = None
+        url = queue_by_arn.get(arn)
+        if url is None and isinstance(destination, Intrinsic) and \
+                destination.name == "Fn::GetAtt":
+            url = self.queue_urls.get(str(destination.value[0]))
+        if url is None:
+            return None
+        client = self.sqs_client()
+        return lambda record: client.send_message(QueueUrl=url, MessageBody=json.dumps(
+            record, default=str))
+
+    def _stop_event_sources(self) -> None:
+        sources = [*self.timers, *self.pumps]
+        for source in sources:
+            source.request_stop()
+        for source in sources:
+            source.stop()
+        self.timers, self.pumps = [], []
+
     def _register_api_key(self) -> None:
         try:
             from trackline.services.api_keys import ApiKeyService
@@ -147,6 +265,7 @@ class LocalStack:
         self.api_key_id = getattr(issued, "key_id", None)
 
     def stop(self) -> None:
+        self._stop_event_sources()
         gateway, self.gateway = self.gateway, None
         if gateway is not None:
             gateway.stop()
@@ -204,6 +323,16 @@ class LocalStack:
             raise RuntimeError("the local stack is not running")
         return self.aws.client("dynamodb")
 
+    def sqs_client(self) -> Any:
+        if self.aws is None:
+            raise RuntimeError("the local stack is not running")
+        return self.aws.client("sqs")
+
+    def secrets_client(self) -> Any:
+        if self.aws is None:
+            raise RuntimeError("the local stack is not running")
+        return self.aws.client("secretsmanager")
+
     def invoke(self, function_id: str, event: Any) -> Any:
         if self.functions is None:
             raise RuntimeError("the local stack is not running")
@@ -216,8 +345,18 @@ class LocalStack:
             "endpoint_url": self.endpoint_url,
             "table_name": self.table_name,
             "region": self.region,
+            "queue_urls": dict(self.queue_urls),
+            "poll_interval": self.poll_interval,
             "pid": os.getpid(),
         }
+
+
+def _enabled(properties: Mapping[str, Any]) -> bool:
+    """An event source switched off in the template (Enabled: false, State: DISABLED) is not
+    run locally either."""
+    if properties.get("Enabled") in (False, "false", "False"):
+        return False
+    return str(properties.get("State", "ENABLED")).upper() != "DISABLED"
 
 
 def _format(exc: BaseException) -> str:

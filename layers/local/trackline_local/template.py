@@ -10,6 +10,9 @@ Public interface:
     Template.load(path)           the parsed template with helpers below
     Resolver                      resolves intrinsics against local names
     ensure_tables(client, template, names=None) -> dict[logical_id, table_name]
+    ensure_queues(sqs_client, template, names=None) -> dict[logical_id, queue_url]
+    ensure_secrets(secrets_client, template, names=None) -> list of created secret names
+    secret_arns(secrets_client, template, names=None) -> dict[logical_id, secret_arn]
     FunctionSpec / EventSpec / HttpRoute / AuthorizerSpec / HttpApiSpec
     apply_environment(env, environ=os.environ) -> dict of previous values
     load_handler(function, environ=os.environ) -> callable
@@ -934,12 +937,14 @@ def ensure_queues(
     sqs_client: Any,
     template: "Template | str | os.PathLike[str]",
     names: Mapping[str, str] | None = None,
+    *,
+    resolver: Resolver | None = None,
 ) -> dict[str, str]:
     """Create every AWS::SQS::Queue of the template that does not exist yet, dead-letter queues
     first so that redrive policies can name them. Returns logical id -> queue URL."""
     if not isinstance(template, Template):
         template = Template.load(template)
-    resolver = template.resolver(names)
+    resolver = resolver or template.resolver(names)
     queues = template.resources_of_type("AWS::SQS::Queue")
     ordered = sorted(queues, key=lambda lid: "RedrivePolicy" in (queues[lid].get("Properties") or {}))
     urls: dict[str, str] = {}
@@ -955,7 +960,13 @@ def ensure_queues(
             attributes["RedrivePolicy"] = json.dumps(
                 {"deadLetterTargetArn": policy["deadLetterTargetArn"], "maxReceiveCount": int(policy["maxReceiveCount"])}
             )
-        urls[lid] = sqs_client.create_queue(QueueName=resolver.physical_name(lid), Attributes=attributes)["QueueUrl"]
+        name = resolver.physical_name(lid)
+        try:
+            urls[lid] = sqs_client.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+        except Exception as exc:  # exists already, with other attributes: left as it is
+            if _error_code(exc) not in ("QueueAlreadyExists", "QueueNameExists"):
+                raise
+            urls[lid] = sqs_client.get_queue_url(QueueName=name)["QueueUrl"]
     return urls
 
 
@@ -963,12 +974,15 @@ def ensure_secrets(
     secrets_client: Any,
     template: "Template | str | os.PathLike[str]",
     names: Mapping[str, str] | None = None,
+    *,
+    resolver: Resolver | None = None,
 ) -> list[str]:
     """Create every AWS::SecretsManager::Secret of the template that does not exist yet, with the
-    template's SecretString (locally the carriers' credentials come from the environment)."""
+    template's SecretString (locally the carriers' credentials come from the environment).
+    Returns the names of the secrets it created."""
     if not isinstance(template, Template):
         template = Template.load(template)
-    resolver = template.resolver(names)
+    resolver = resolver or template.resolver(names)
     created = []
     for lid, resource in template.resources_of_type("AWS::SecretsManager::Secret").items():
         name = resolver.physical_name(lid)
@@ -979,3 +993,24 @@ def ensure_secrets(
             secrets_client.create_secret(Name=name, SecretString=str(resolver.resolve(secret_string)))
             created.append(name)
     return created
+
+
+def secret_arns(
+    secrets_client: Any,
+    template: "Template | str | os.PathLike[str]",
+    names: Mapping[str, str] | None = None,
+    *,
+    resolver: Resolver | None = None,
+) -> dict[str, str]:
+    """logical id -> ARN of every AWS::SecretsManager::Secret of the template that exists: what
+    `!Ref` of a secret gives in CloudFormation."""
+    if not isinstance(template, Template):
+        template = Template.load(template)
+    resolver = resolver or template.resolver(names)
+    arns = {}
+    for lid in template.resources_of_type("AWS::SecretsManager::Secret"):
+        try:
+            arns[lid] = secrets_client.describe_secret(SecretId=resolver.physical_name(lid))["ARN"]
+        except secrets_client.exceptions.ResourceNotFoundException:
+            continue
+    return arns

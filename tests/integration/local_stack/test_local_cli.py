@@ -87,9 +87,12 @@ def test_make_run_entry_point(tmp_path: Path, make_project: Any, stub_module_sou
     """python -m trackline_local: banner, stack.json, outbox, serves, SIGTERM stops it cleanly."""
     make_project(tmp_path, "main")
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith("AWS_") and k not in ("TABLE_NAME", "API_KEY")}
+           if not k.startswith(("AWS_", "CARRIER_"))
+           and k not in ("TABLE_NAME", "API_KEY", "SANDBOX_ENABLED")}
     env.update({"TRACKLINE_ROOT": str(tmp_path), "PORT": "0", "POLL_INTERVAL": "5",
-                "API_KEY": "local-key-0123456789", "PYTHONUNBUFFERED": "1"})
+                "API_KEY": "local-key-0123456789", "PYTHONUNBUFFERED": "1",
+                "CARRIER_DHL_API_KEY": "dhl-key-never-shown",
+                "CARRIER_UPS_CLIENT_ID": "ups-id-never-shown"})  # UPS: no secret, no credentials
     code = stub_module_source + "\nimport runpy\nrunpy.run_module('trackline_local', " \
                                 "run_name='__main__', alter_sys=True)\n"
     process = subprocess.Popen([sys.executable, "-c", code], env=env, cwd=tmp_path,
@@ -110,6 +113,12 @@ def test_make_run_entry_point(tmp_path: Path, make_project: Any, stub_module_sou
         assert base_url.startswith("http://127.0.0.1:")
         assert "local-key-0123456789" in banner
         assert f"{base_url}/tracking/2024-04/docs" in banner
+        assert "poll interval      5s" in banner
+        carriers = next(l for l in lines if l.strip().startswith("carriers"))
+        assert "dhl" in carriers and "ups" not in carriers
+        assert "never-shown" not in banner  # names only, never credentials
+        sandbox = next(l for l in lines if "sandbox courier" in l)
+        assert " on " in sandbox and "SBXAF" in sandbox and "SBXNF" in sandbox
         state = json.loads((tmp_path / ".local" / "stack.json").read_text())
         assert state["base_url"] == base_url
         assert state["table_name"] == "DataTable" and state["region"] == "us-east-1"
@@ -128,3 +137,16 @@ def test_make_run_entry_point(tmp_path: Path, make_project: Any, stub_module_sou
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_banner_helpers(monkeypatch: pytest.MonkeyPatch) -> None:
+    from trackline_local.__main__ import carriers_with_credentials, sandbox_patterns
+
+    assert carriers_with_credentials({}) == []
+    assert carriers_with_credentials({"CARRIER_FEDEX_CLIENT_ID": "a",
+                                      "CARRIER_FEDEX_CLIENT_SECRET": "b",
+                                      "CARRIER_USPS_CLIENT_ID": "only-half",
+                                      "CARRIER_UPS_API_KEY": "k"}) == ["ups", "fedex"]
+    patterns = sandbox_patterns()
+    for marker in ("SBXAF", "SBXPU", "SBXEX", "SBXRT", "SBXNF"):
+        assert marker in patterns

@@ -41,6 +41,12 @@ class StubResponse:
 Handler = Callable[[StubRequest], StubResponse]
 
 
+class _Server(ThreadingHTTPServer):
+    # Workers open many connections at once; the default backlog of 5 would make the rest wait
+    # for a TCP retransmit and measure that instead of the carrier.
+    request_queue_size = 128
+
+
 class StubCarrier:
     def __init__(self) -> None:
         self.requests: list[StubRequest] = []
@@ -80,7 +86,7 @@ class StubCarrier:
 
             do_GET = do_POST = do_PUT = do_DELETE = _serve
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _RequestHandler)
+        self._server = _Server(("127.0.0.1", 0), _RequestHandler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 

@@ -9,6 +9,7 @@ from .detection import detect
 from .format_check import UnknownCourierError, check_format
 from .models import Courier, FormatVerdict
 from .normalise import normalise_tracking_number
+from .postal import postal_operator
 
 __all__ = [
     "Courier",
@@ -19,6 +20,7 @@ __all__ = [
     "detect",
     "get_courier",
     "normalise_tracking_number",
+    "postal_operator",
     "slugs_in_group",
     "tracking_link",
 ]

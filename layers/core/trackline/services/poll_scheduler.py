@@ -18,6 +18,10 @@ from trackline.settings import Settings, get_settings
 logger = Logger(child=True)
 
 MAX_DUE_PER_SHARD = 2_000
+# One message carries up to this many carrier requests' worth of trackings; the worker sends
+# them in parallel, so a slow carrier does not make the poll cycle slow.
+REQUESTS_PER_MESSAGE = 50
+MAX_IDS_PER_MESSAGE = 50
 # A courier nobody can poll is looked at again only this often, not on every run.
 NOT_POLLABLE_RETRY = timedelta(hours=12)
 
@@ -71,7 +75,8 @@ class PollScheduler:
         polled = due[: granted * batch_size]
         report.deferred_by_budget += len(due) - len(polled)
         leased = self._lease_all(polled, now + timedelta(seconds=self._settings.poll_lease_seconds))
-        batches = [leased[start : start + batch_size] for start in range(0, len(leased), batch_size)]
+        per_message = min(MAX_IDS_PER_MESSAGE, batch_size * REQUESTS_PER_MESSAGE)
+        batches = [leased[start : start + per_message] for start in range(0, len(leased), per_message)]
         messages = [PollMessage(slug=slug, tracking_ids=[item.id for item in batch]) for batch in batches]
         self._send(messages)
         report.queued += len(leased)

@@ -64,10 +64,10 @@ def merge_checkpoints(existing: list[Checkpoint], incoming: list[Checkpoint], *,
 
 
 def apply_update(record: TrackingRecord, update: ShipmentUpdate, *, slug: str, now: datetime) -> list[Checkpoint]:
-    """Merge one carrier update into the tracking; returns the checkpoints it added."""
+    """Merge one carrier update (of the tracking's courier or of a later leg) into the tracking;
+    returns the checkpoints it added. All legs share one timeline and one status."""
     stamp = now.astimezone(UTC).replace(microsecond=0).isoformat()
     added = merge_checkpoints(record.checkpoints, update.checkpoints, slug=slug, stored_at=stamp)
-    record.tracked_count = (record.tracked_count or 0) + 1
     for name in _CARRIER_FIELDS:
         value = getattr(update, name)
         if value is not None:

@@ -1,5 +1,7 @@
 """Tracking use cases: create, read, list, update, delete, retrack, complete, notifications."""
 
+from __future__ import annotations
+
 import random
 import time
 from collections.abc import Callable
@@ -184,11 +186,17 @@ class TrackingService:
 
         return self.change(ref, apply)
 
-    def change(self, ref: TrackingRef, apply: Callable[[TrackingRecord], None]) -> TrackingRecord:
+    def get_many(self, tracking_ids: list[str]) -> list[TrackingRecord]:
+        return self._repository.get_many(tracking_ids)
+
+    def change(
+        self, ref: TrackingRef, apply: Callable[[TrackingRecord], None], current: TrackingRecord | None = None
+    ) -> TrackingRecord:
         """Read, change and save under optimistic concurrency; a conflict re-reads and re-applies,
-        so concurrent writers never overwrite each other's fields."""
+        so concurrent writers never overwrite each other's fields. `current`, when the caller has
+        just read the tracking, saves the first read."""
         for attempt in range(MAX_SAVE_ATTEMPTS):
-            current = self.get(ref)
+            current = current if attempt == 0 and current is not None else self.get(ref)
             changed = current.model_copy(deep=True)
             apply(changed)
             stamp = iso_seconds(utc_now())
