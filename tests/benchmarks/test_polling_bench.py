@@ -35,7 +35,7 @@ def _seed(client, table: str, total: int, due: int, now: datetime) -> None:
         items.append({
             "PutRequest": {
                 "Item": {
-                    "pk": {"S": f"TRACKING#{tracking_id}"}, "sk": {"S": "TRACKING"},
+                    "pk": {"S": f"TRACKING#{tracking_id}"}, "sk": {"S": "POLL"},
                     "id": {"S": tracking_id}, "slug": {"S": "sandbox"}, "tracking_number": {"S": f"SBX{index:09d}"},
                     "poll_pk": {"S": keys.poll_pk(tracking_id, 16)}, "poll_at": {"S": past if index < due else future},
                 }

@@ -3,18 +3,20 @@
 | item            | pk                         | sk                      |
 |-----------------|----------------------------|-------------------------|
 | tracking        | TRACKING#<id>              | TRACKING                |
+| poll state      | TRACKING#<id>              | POLL (while polled)     |
 | number key      | NUMBER#<slug>#<number>     | ADDL#<additional fields>|
 | API key         | APIKEYS                    | APIKEY#<sha256 of key>  |
 | active courier  | COURIERS                   | ACTIVE#<slug>           |
 | carrier budget  | BUDGET#<slug>              | MINUTE#<utc minute> / DAY#<utc day> |
 
 GSI ByCreatedAt: list_pk = TRACKINGS, list_sk = <created_at>#<id> (every tracking).
-GSI DueForPoll (sparse): poll_pk = POLL#<shard>, poll_at = <next poll time> (active trackings only).
+GSI DueForPoll (sparse): poll_pk = POLL#<shard>, poll_at = <next poll time>, on poll items only.
 """
 
 from urllib.parse import quote
 
 TRACKING_SK = "TRACKING"
+POLL_SK = "POLL"
 LIST_PK = "TRACKINGS"
 API_KEYS_PK = "APIKEYS"
 COURIERS_PK = "COURIERS"
@@ -22,6 +24,14 @@ COURIERS_PK = "COURIERS"
 
 def tracking_key(tracking_id: str) -> dict[str, dict[str, str]]:
     return {"pk": {"S": f"TRACKING#{tracking_id}"}, "sk": {"S": TRACKING_SK}}
+
+
+def poll_item_key_values(tracking_id: str) -> dict[str, str]:
+    return {"pk": f"TRACKING#{tracking_id}", "sk": POLL_SK}
+
+
+def poll_item_key(tracking_id: str) -> dict[str, dict[str, str]]:
+    return {"pk": {"S": f"TRACKING#{tracking_id}"}, "sk": {"S": POLL_SK}}
 
 
 def number_pk(slug: str, tracking_number: str) -> str:

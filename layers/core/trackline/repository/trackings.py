@@ -37,28 +37,17 @@ class TrackingRepository(TableRepository):
     # -- writes ---------------------------------------------------------------------------
 
     def create(self, record: TrackingRecord) -> None:
-        """Store a new tracking and claim its slug + number in one transaction (one request)."""
+        """Store a new tracking, claim its slug + number and schedule its first poll, in one
+        transaction (one request)."""
         now = int(time.time())
+        items = [
+            self._put(self._number_item(record), "attribute_not_exists(pk) OR expire_at < :now", {":now": {"N": str(now)}}),
+            self._put(self._tracking_item(record), "attribute_not_exists(pk)"),
+        ]
+        if _polled(record):
+            items.append(self._put(self._poll_item(record)))
         try:
-            self.client.transact_write_items(
-                TransactItems=[
-                    {
-                        "Put": {
-                            "TableName": self._table,
-                            "Item": self._number_item(record),
-                            "ConditionExpression": "attribute_not_exists(pk) OR expire_at < :now",
-                            "ExpressionAttributeValues": {":now": {"N": str(now)}},
-                        }
-                    },
-                    {
-                        "Put": {
-                            "TableName": self._table,
-                            "Item": self._tracking_item(record),
-                            "ConditionExpression": "attribute_not_exists(pk)",
-                        }
-                    },
-                ]
-            )
+            self.client.transact_write_items(TransactItems=items)
         except self.client.exceptions.TransactionCanceledException as error:
             if cancellation_reasons(error)[:1] == ["ConditionalCheckFailed"]:
                 raise TrackingAlreadyExists() from error
@@ -67,94 +56,118 @@ class TrackingRepository(TableRepository):
     def save(self, record: TrackingRecord, *, expected_version: int, previous: TrackingRecord) -> None:
         """Replace the tracking if nobody else saved it since `expected_version` was read.
 
-        A change of slug or additional fields moves the number key in the same transaction.
+        What must hold together goes in one transaction: a new slug or additional fields move the
+        number key, and a tracking that starts being polled gets its poll item. Stopping or
+        rescheduling polls follows in a second request: a poll item left behind by a crash only
+        leads to one poll that finds the tracking inactive and removes it.
         """
-        condition = {
-            "ConditionExpression": "version = :expected",
-            "ExpressionAttributeValues": {":expected": {"N": str(expected_version)}},
-        }
-        if keys.number_key(*_identity(record)) == keys.number_key(*_identity(previous)):
-            try:
-                self.client.put_item(TableName=self._table, Item=self._tracking_item(record), **condition)
-            except self.client.exceptions.ConditionalCheckFailedException as error:
-                raise VersionConflict() from error
-            return
-        now = int(time.time())
-        try:
-            self.client.transact_write_items(
-                TransactItems=[
-                    {"Put": {"TableName": self._table, "Item": self._tracking_item(record), **condition}},
-                    {
-                        "Delete": {
-                            "TableName": self._table,
-                            "Key": keys.number_key(*_identity(previous)),
-                            "ConditionExpression": "tracking_id = :id",
-                            "ExpressionAttributeValues": {":id": {"S": record.id}},
-                        }
-                    },
-                    {
-                        "Put": {
-                            "TableName": self._table,
-                            "Item": self._number_item(record),
-                            "ConditionExpression": "attribute_not_exists(pk) OR expire_at < :now",
-                            "ExpressionAttributeValues": {":now": {"N": str(now)}},
-                        }
-                    },
-                ]
-            )
-        except self.client.exceptions.TransactionCanceledException as error:
-            reasons = cancellation_reasons(error)
-            if reasons[:1] == ["ConditionalCheckFailed"] or reasons[1:2] == ["ConditionalCheckFailed"]:
-                raise VersionConflict() from error
-            if reasons[2:3] == ["ConditionalCheckFailed"]:
-                raise TrackingAlreadyExists() from error
-            raise
+        versioned = self._put(self._tracking_item(record), "version = :expected", {":expected": {"N": str(expected_version)}})
+        items = [versioned]
+        if keys.number_key(*_identity(record)) != keys.number_key(*_identity(previous)):
+            now = int(time.time())
+            items.append({
+                "Delete": {
+                    "TableName": self._table,
+                    "Key": keys.number_key(*_identity(previous)),
+                    "ConditionExpression": "tracking_id = :id",
+                    "ExpressionAttributeValues": {":id": {"S": record.id}},
+                }
+            })
+            items.append(self._put(self._number_item(record), "attribute_not_exists(pk) OR expire_at < :now", {":now": {"N": str(now)}}))
+        starts_polling = _polled(record) and not _polled(previous)
+        if starts_polling:
+            items.append(self._put(self._poll_item(record)))
+        self._write(items)
+        if not starts_polling and (_polled(record), record.next_poll_at) != (_polled(previous), previous.next_poll_at):
+            self.sync_poll_item(record)
+
+    def sync_poll_item(self, record: TrackingRecord) -> None:
+        """Make the poll item say what the tracking says: when it is polled next, or not at all."""
+        if _polled(record):
+            self.client.put_item(TableName=self._table, Item=self._poll_item(record))
+        else:
+            self.client.delete_item(TableName=self._table, Key=keys.poll_item_key(record.id))
 
     def delete(self, record: TrackingRecord) -> None:
+        items = [
+            {
+                "Delete": {
+                    "TableName": self._table,
+                    "Key": keys.tracking_key(record.id),
+                    "ConditionExpression": "version = :expected",
+                    "ExpressionAttributeValues": {":expected": {"N": str(record.version)}},
+                }
+            },
+            {
+                "Delete": {
+                    "TableName": self._table,
+                    "Key": keys.number_key(*_identity(record)),
+                    "ConditionExpression": "attribute_not_exists(pk) OR tracking_id = :id",
+                    "ExpressionAttributeValues": {":id": {"S": record.id}},
+                }
+            },
+            {"Delete": {"TableName": self._table, "Key": keys.poll_item_key(record.id)}},
+        ]
         try:
-            self.client.transact_write_items(
-                TransactItems=[
-                    {
-                        "Delete": {
-                            "TableName": self._table,
-                            "Key": keys.tracking_key(record.id),
-                            "ConditionExpression": "version = :expected",
-                            "ExpressionAttributeValues": {":expected": {"N": str(record.version)}},
-                        }
-                    },
-                    {
-                        "Delete": {
-                            "TableName": self._table,
-                            "Key": keys.number_key(*_identity(record)),
-                            "ConditionExpression": "attribute_not_exists(pk) OR tracking_id = :id",
-                            "ExpressionAttributeValues": {":id": {"S": record.id}},
-                        }
-                    },
-                ]
-            )
+            self.client.transact_write_items(TransactItems=items)
         except self.client.exceptions.TransactionCanceledException as error:
             if "ConditionalCheckFailed" in cancellation_reasons(error):
                 raise VersionConflict() from error
             raise
 
+    def _put(self, item: dict[str, Any], condition: str | None = None, values: dict | None = None) -> dict[str, Any]:
+        put: dict[str, Any] = {"TableName": self._table, "Item": item}
+        if condition:
+            put["ConditionExpression"] = condition
+        if values:
+            put["ExpressionAttributeValues"] = values
+        return {"Put": put}
+
+    def _write(self, items: list[dict[str, Any]]) -> None:
+        """One item: a conditional PutItem; more: one transaction. Conflicts become domain errors:
+        the tracking's version (first item) or the old number key (second) → VersionConflict,
+        the new number key (third) → TrackingAlreadyExists."""
+        if len(items) == 1:
+            try:
+                self.client.put_item(**items[0]["Put"])
+            except self.client.exceptions.ConditionalCheckFailedException as error:
+                raise VersionConflict() from error
+            return
+        try:
+            self.client.transact_write_items(TransactItems=items)
+        except self.client.exceptions.TransactionCanceledException as error:
+            reasons = cancellation_reasons(error)
+            if "ConditionalCheckFailed" in reasons[:2]:
+                raise VersionConflict() from error
+            if reasons[2:3] == ["ConditionalCheckFailed"]:
+                raise TrackingAlreadyExists() from error
+            raise
+
     # -- reads ----------------------------------------------------------------------------
 
     def get(self, tracking_id: str) -> TrackingRecord | None:
-        response = self.client.get_item(TableName=self._table, Key=keys.tracking_key(tracking_id), ConsistentRead=True)
-        item = response.get("Item")
-        return self._record(item) if item else None
+        """The tracking with its poll state: one consistent Query over its item collection."""
+        response = self.client.query(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": keys.tracking_key(tracking_id)["pk"]},
+            ConsistentRead=True,
+        )
+        return self._assemble(response.get("Items", []))
 
     def get_many(self, tracking_ids: list[str]) -> list[TrackingRecord]:
-        """The stored trackings among these ids (consistent reads, up to 100 per request)."""
+        """The stored trackings among these ids with their poll state (consistent reads)."""
         unique = list(dict.fromkeys(tracking_ids))
-        found: list[TrackingRecord] = []
-        for start in range(0, len(unique), 100):
-            pending = {self._table: {"Keys": [keys.tracking_key(tid) for tid in unique[start : start + 100]], "ConsistentRead": True}}
+        items_by_id: dict[str, list[dict[str, Any]]] = {}
+        for start in range(0, len(unique), 50):
+            wanted = [key for tid in unique[start : start + 50] for key in (keys.tracking_key(tid), keys.poll_item_key(tid))]
+            pending = {self._table: {"Keys": wanted, "ConsistentRead": True}}
             while pending:
                 response = self.client.batch_get_item(RequestItems=pending)
-                found += [record for item in response.get("Responses", {}).get(self._table, []) if (record := self._record(item))]
+                for item in response.get("Responses", {}).get(self._table, []):
+                    items_by_id.setdefault(item["pk"]["S"], []).append(item)
                 pending = response.get("UnprocessedKeys") or {}
-        return found
+        return [record for items in items_by_id.values() if (record := self._assemble(items))]
 
     def find_by_number(self, slug: str, tracking_number: str, additional_fields: dict[str, str]) -> TrackingRecord | None:
         """The tracking with this slug + number whose additional fields include the given ones.
@@ -212,7 +225,7 @@ class TrackingRepository(TableRepository):
     # -- item shapes ----------------------------------------------------------------------
 
     def _tracking_item(self, record: TrackingRecord) -> dict[str, Any]:
-        document = record.model_dump(mode="json", exclude_none=True)
+        document = record.model_dump(mode="json", exclude_none=True, exclude={"next_poll_at"})
         # The timeline is read and written whole and never queried inside: one compressed
         # attribute costs a fraction of the write units of a list of maps.
         document["checkpoints_z"] = _pack(document.pop("checkpoints", []))
@@ -223,9 +236,22 @@ class TrackingRepository(TableRepository):
             list_sk=keys.list_sk(record.created_at, record.id),
             search_text=_search_text(record),
         )
-        if record.active and record.next_poll_at:
-            document.update(poll_pk=keys.poll_pk(record.id, self._poll_shards), poll_at=record.next_poll_at)
         return to_item(document)
+
+    def _poll_item(self, record: TrackingRecord) -> dict[str, Any]:
+        """The small item the scheduler indexes: written on every poll instead of the tracking."""
+        return to_item(
+            {
+                **keys.poll_item_key_values(record.id),
+                "id": record.id,
+                "slug": record.slug,
+                "tracking_number": record.tracking_number,
+                "poll_pk": keys.poll_pk(record.id, self._poll_shards),
+                "poll_at": record.next_poll_at,
+                "tracked_count": record.tracked_count or 0,
+                "expire_at": record.expire_at,
+            }
+        )
 
     @staticmethod
     def _number_item(record: TrackingRecord) -> dict[str, Any]:
@@ -239,6 +265,18 @@ class TrackingRepository(TableRepository):
             item["expire_at"] = {"N": str(record.expire_at)}
         return item
 
+    def _assemble(self, items: list[dict[str, Any]]) -> TrackingRecord | None:
+        """A tracking from its item collection: the tracking item plus, while it is polled, its
+        poll item (which holds the latest poll count and the next poll time)."""
+        by_kind = {item["sk"]["S"]: item for item in items}
+        record = self._record(by_kind[keys.TRACKING_SK]) if keys.TRACKING_SK in by_kind else None
+        poll = by_kind.get(keys.POLL_SK)
+        if record is not None and poll is not None:
+            state = from_item(poll)
+            record.next_poll_at = state.get("poll_at")
+            record.tracked_count = max(record.tracked_count or 0, state.get("tracked_count", 0))
+        return record
+
     @staticmethod
     def _record(item: dict[str, Any]) -> TrackingRecord | None:
         document = from_item(item)
@@ -249,6 +287,10 @@ class TrackingRepository(TableRepository):
         for name in _INTERNAL_ATTRIBUTES:
             document.pop(name, None)
         return TrackingRecord.model_validate(document)
+
+
+def _polled(record: TrackingRecord) -> bool:
+    return bool(record.active and record.next_poll_at)
 
 
 def _pack(checkpoints: list[dict[str, Any]]) -> bytes:
@@ -368,11 +410,29 @@ class PollIndex(TableRepository):
         try:
             self.client.update_item(
                 TableName=self._table,
-                Key=keys.tracking_key(due.id),
-                UpdateExpression="SET poll_at = :until, next_poll_at = :until",
+                Key=keys.poll_item_key(due.id),
+                UpdateExpression="SET poll_at = :until",
                 ConditionExpression="poll_at = :seen",
                 ExpressionAttributeValues={":until": {"S": until}, ":seen": {"S": due.poll_at}},
             )
         except self.client.exceptions.ConditionalCheckFailedException:
             return False
         return True
+
+    def polled_without_news(self, tracking_id: str, next_poll_at: str) -> None:
+        """A poll that found nothing new: count it and set the next one on the small poll item;
+        the tracking item is not written at all."""
+        try:
+            self.client.update_item(
+                TableName=self._table,
+                Key=keys.poll_item_key(tracking_id),
+                UpdateExpression="SET poll_at = :next ADD tracked_count :one",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues={":next": {"S": next_poll_at}, ":one": {"N": "1"}},
+            )
+        except self.client.exceptions.ConditionalCheckFailedException:
+            pass  # polling stopped meanwhile (completed or deleted): nothing to reschedule
+
+    def forget(self, tracking_id: str) -> None:
+        """Stop polling a tracking found inactive (a poll item left behind by an interrupted write)."""
+        self.client.delete_item(TableName=self._table, Key=keys.poll_item_key(tracking_id))

@@ -15,6 +15,7 @@ from trackline.models.polling import PollMessage
 from trackline.models.refs import TrackingById
 from trackline.models.tracking import TrackingRecord
 from trackline.repository.budgets import BudgetRepository
+from trackline.repository.trackings import PollIndex
 from trackline.services import poll_policy
 from trackline.services.legs import add_legs, discovered_legs
 from trackline.services.shipment_progress import FINAL_TAGS, apply_update
@@ -30,6 +31,7 @@ class PollWorker:
         self._settings = settings or get_settings()
         self._trackings = trackings or TrackingService(settings=self._settings)
         self._budgets = BudgetRepository(self._settings.table_name)
+        self._index = PollIndex(self._settings.table_name)
 
     def poll(self, message: PollMessage, now: datetime | None = None) -> int:
         """Poll one batch; returns how many trackings changed. A retryable CarrierError
@@ -38,11 +40,10 @@ class PollWorker:
         if adapter is None:
             logger.warning("No adapter for queued courier; dropping", extra={"carrier": message.slug})
             return 0
-        records = [
-            record
-            for record in self._trackings.get_many(message.tracking_ids)
-            if record.active and record.slug == message.slug
-        ]
+        loaded = self._trackings.get_many(message.tracking_ids)
+        for stale in (record for record in loaded if not record.active):
+            self._index.forget(stale.id)  # a poll item an interrupted write left behind
+        records = [record for record in loaded if record.active and record.slug == message.slug]
         if not records:
             return 0
         known = {record.tracking_number: len(record.checkpoints) for record in records}
@@ -57,6 +58,12 @@ class PollWorker:
                 for leg in record.next_couriers
                 if (leg.slug, leg.tracking_number) in leg_updates
             }
+            preview = record.model_copy(deep=True)
+            self._merge(preview, update, legs, now)
+            if _same_shipment(preview, record):
+                # Nothing new: only the small poll item is written, not the tracking.
+                self._index.polled_without_news(record.id, preview.next_poll_at)
+                return False
             try:
                 self._trackings.change(
                     TrackingById(record.id), lambda current: self._merge(current, update, legs, now), current=record
@@ -129,6 +136,14 @@ class PollWorker:
             record.tag = Tag.EXPIRED
             record.subtag = "Expired_001"
             record.subtag_message = SUBTAG_MESSAGES["Expired_001"]
+
+
+# What a poll always changes; anything else changing means the shipment moved.
+_POLL_BOOKKEEPING = frozenset({"tracked_count", "next_poll_at", "version", "updated_at", "last_updated_at"})
+
+
+def _same_shipment(polled: TrackingRecord, stored: TrackingRecord) -> bool:
+    return polled.active and polled.model_dump(exclude=_POLL_BOOKKEEPING) == stored.model_dump(exclude=_POLL_BOOKKEEPING)
 
 
 def fetch_in_parallel(adapter, numbers: list[str], known: dict[str, int]) -> dict[str, ShipmentUpdate]:
