@@ -5,19 +5,21 @@ from datetime import datetime, timedelta
 
 from trackline.models.enums import Tag
 
-# (interval while the status is fresh, interval once nothing has changed for STALE_AFTER)
+# (interval while the status is fresh, interval once nothing has changed for STALE_AFTER).
+# Carriers publish a handful of events per day at most; the last mile is where minutes matter.
 CADENCE: dict[str, tuple[timedelta, timedelta]] = {
-    Tag.PENDING: (timedelta(hours=1), timedelta(hours=6)),
-    Tag.INFO_RECEIVED: (timedelta(hours=2), timedelta(hours=8)),
-    Tag.IN_TRANSIT: (timedelta(hours=2), timedelta(hours=6)),
-    Tag.OUT_FOR_DELIVERY: (timedelta(minutes=20), timedelta(hours=1)),
-    Tag.ATTEMPT_FAIL: (timedelta(minutes=45), timedelta(hours=3)),
-    Tag.AVAILABLE_FOR_PICKUP: (timedelta(hours=2), timedelta(hours=6)),
-    Tag.EXCEPTION: (timedelta(hours=2), timedelta(hours=8)),
+    Tag.PENDING: (timedelta(hours=2), timedelta(hours=6)),
+    Tag.INFO_RECEIVED: (timedelta(hours=4), timedelta(hours=12)),
+    Tag.IN_TRANSIT: (timedelta(hours=4), timedelta(hours=8)),
+    Tag.OUT_FOR_DELIVERY: (timedelta(minutes=30), timedelta(hours=2)),
+    Tag.ATTEMPT_FAIL: (timedelta(hours=2), timedelta(hours=6)),
+    Tag.AVAILABLE_FOR_PICKUP: (timedelta(hours=4), timedelta(hours=12)),
+    Tag.EXCEPTION: (timedelta(hours=4), timedelta(hours=12)),
 }
-STALE_AFTER = timedelta(days=2)
-# Near the carrier's expected delivery, poll as if out for delivery.
-NEAR_DELIVERY = timedelta(hours=12)
+STALE_AFTER = timedelta(days=1)
+# Within this of the carrier's expected delivery, poll at least hourly.
+NEAR_DELIVERY = timedelta(hours=6)
+NEAR_DELIVERY_INTERVAL = timedelta(hours=1)
 
 
 def next_poll_at(
@@ -34,7 +36,7 @@ def next_poll_at(
     fresh, stale = CADENCE[tag]
     interval = stale if last_change is not None and now - last_change > STALE_AFTER else fresh
     if expected_delivery is not None and abs(expected_delivery - now) <= NEAR_DELIVERY:
-        interval = min(interval, CADENCE[Tag.OUT_FOR_DELIVERY][0])
+        interval = min(interval, NEAR_DELIVERY_INTERVAL)
     if cap is not None:
         interval = min(interval, cap)
     return now + interval
