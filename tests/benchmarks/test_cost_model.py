@@ -11,12 +11,9 @@ import math
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 
 import boto3
-import pytest
 
-from tests.support.handlers import LambdaContext, load_handler
 from trackline.carriers import registry
 from trackline.carriers.base import ShipmentUpdate, checkpoint
 from trackline.models.polling import PollMessage
@@ -179,7 +176,6 @@ def test_cost_per_thousand_delivered_trackings(api, pipeline, monkeypatch, capsy
     meter.attach(sqs, "sqs")
 
     ids = [api.create(tracking_number=_ups_number(index), slug="ups")["id"] for index in range(TRACKINGS)]
-    api_requests = TRACKINGS  # one create each through API Gateway (authorizer + function)
     scheduler = PollScheduler(queue=sqs)
     worker = PollWorker()
     worker_seconds = scheduler_seconds = 0.0
@@ -187,7 +183,7 @@ def test_cost_per_thousand_delivered_trackings(api, pipeline, monkeypatch, capsy
     deadline = clock_now[0] + timedelta(days=8)
     while clock_now[0] < deadline:
         started = time.perf_counter()
-        report = scheduler.run(clock_now[0])
+        scheduler.run(clock_now[0])
         scheduler_seconds += time.perf_counter() - started
         scheduler_runs += 1
         messages = []
@@ -245,7 +241,7 @@ def test_cost_per_thousand_delivered_trackings(api, pipeline, monkeypatch, capsy
               f"SQS {sqs_requests:.2f} requests; EventBridge 0 billable events")
         for name, dollars in marginal.items():
             print(f"  {name:22s} ${dollars * 1000:.4f} per 1,000")
-        print(f"  fixed, per day: " + ", ".join(f"{name} ${dollars:.4f}" for name, dollars in fixed_per_day.items())
+        print("  fixed, per day: " + ", ".join(f"{name} ${dollars:.4f}" for name, dollars in fixed_per_day.items())
               + f" -> ${per_thousand_fixed:.4f} per 1,000 at {DELIVERIES_PER_DAY:,} deliveries a day")
         print(f"  total: ${per_thousand:.4f} per 1,000 delivered trackings (target < $0.10)")
         print(f"  requests: {dict(sorted(meter.calls.items()))}")

@@ -74,7 +74,8 @@ def test_requests_per_operation(api, meter):
     def count(name, kinds):
         return sum(n for op, n in results[name][1].items() if op in kinds)
 
-    assert results["create"][1] == {"TransactWriteItems": 1}
+    assert results["create"][1] == {"TransactWriteItems": 1}, "with a slug, create is one transaction and no read"
+    # one consistent read of the tracking's item collection (the tracking and its poll state)
     assert count("get by id", READS) == 1 and count("get by id", WRITES) == 0
     assert count("get by slug + number", READS) <= 2 and count("get by slug + number", WRITES) == 0
     assert results["list page (limit 10 of 21)"][1] == {"Query": 1}

@@ -5,7 +5,6 @@
     the same trackings one at a time (target >= 10x).
 """
 
-import json
 import time
 from datetime import UTC, datetime, timedelta
 

@@ -1,6 +1,5 @@
 """The poll pipeline under moto: scheduler -> queue -> worker -> table, with the sandbox courier."""
 
-import json
 from datetime import UTC, datetime, timedelta
 
 import boto3

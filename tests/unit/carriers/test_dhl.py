@@ -259,7 +259,8 @@ def test_odd_field_types_are_ignored_not_fatal():
     update = parse_shipments("X", body)
     (point,) = update.checkpoints
     assert point.subtag == "InTransit_001" and point.checkpoint_time == "20240101"
-    assert update.shipment_weight is None and update.shipment_weight_unit is None and update.shipment_package_count is None
+    assert update.shipment_weight is None and update.shipment_weight_unit is None
+    assert update.shipment_package_count == 1, "a count sent as a numeric string is still read"
 
 
 def test_the_shipment_with_the_asked_number_is_chosen():

@@ -1,6 +1,7 @@
 """What every carrier adapter implements, and what it returns."""
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -111,3 +112,18 @@ def checkpoint(
         raw_tag=raw_tag,
         events=events or None,
     )
+
+
+def timeline_instant(checkpoint_time: str | None) -> datetime:
+    """For ordering a timeline only: a carrier time without an offset is taken as UTC, and one
+    that does not parse goes last."""
+    try:
+        moment = datetime.fromisoformat(checkpoint_time or "")
+    except ValueError:
+        return datetime.max.replace(tzinfo=UTC)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def oldest_first(checkpoints: list[Checkpoint]) -> list[Checkpoint]:
+    """By time; equal times keep the carrier's order (the sort is stable)."""
+    return sorted(checkpoints, key=lambda point: timeline_instant(point.checkpoint_time))

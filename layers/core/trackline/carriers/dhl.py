@@ -33,11 +33,11 @@ belongs to (Trackline's courier detection), never DHL itself. Otherwise both sta
 
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from trackline.carriers import http
-from trackline.carriers.base import CarrierError, CarrierSettings, ShipmentUpdate, checkpoint
+from trackline.carriers.reading import as_number, as_text
+from trackline.carriers.base import CarrierError, CarrierSettings, ShipmentUpdate, checkpoint, oldest_first
 from trackline.countries import iso3
 from trackline.models.enums import Tag
 from trackline.models.tracking import Checkpoint
@@ -296,14 +296,6 @@ def _malformed(what: str) -> CarrierError:
     return CarrierError(f"DHL answered a malformed tracking body: {what}", retryable=True)
 
 
-def _text(value: Any) -> str | None:
-    if isinstance(value, str):
-        return value.strip() or None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return str(value)
-    return None
-
-
 def _object(value: Any, what: str) -> dict:
     if value is None:
         return {}
@@ -335,7 +327,7 @@ def _parse(number: str, body: Any) -> tuple[ShipmentUpdate, dict]:
     if not shipments:
         return ShipmentUpdate(tracking_number=number, found=False), {}
     wanted = _compact(number)
-    shipment = next((item for item in shipments if _compact(_text(item.get("id")) or "") == wanted), shipments[0])
+    shipment = next((item for item in shipments if _compact(as_text(item.get("id")) or "") == wanted), shipments[0])
     return _shipment(number, shipment)
 
 
@@ -355,7 +347,7 @@ def _shipment(number: str, shipment: dict) -> tuple[ShipmentUpdate, dict]:
     return_flag = shipment.get("returnFlag") is True
     signed_by = _signer(_object(details.get("proofOfDelivery"), "details.proofOfDelivery"))
     # DHL lists events newest first; the contract wants oldest first.
-    points = _chronological([_checkpoint(event, return_flag, signed_by) for event in reversed(events)])
+    points = oldest_first([_checkpoint(event, return_flag, signed_by) for event in reversed(events)])
     weight = _object(details.get("weight"), "details.weight")
     destination, origin = _country_iso3(shipment, "destination"), _country_iso3(shipment, "origin")
     delivered = [p for p in points if p.tag == Tag.DELIVERED]
@@ -363,19 +355,19 @@ def _shipment(number: str, shipment: dict) -> tuple[ShipmentUpdate, dict]:
     update = ShipmentUpdate(
         tracking_number=number,
         checkpoints=points,
-        expected_delivery=_text(shipment.get("estimatedTimeOfDelivery"))
-        or _text(_object(shipment.get("estimatedDeliveryTimeFrame"), "estimatedDeliveryTimeFrame").get("estimatedThrough")),
-        shipment_pickup_date=_text(shipment.get("pickUpDate"))
+        expected_delivery=as_text(shipment.get("estimatedTimeOfDelivery"))
+        or as_text(_object(shipment.get("estimatedDeliveryTimeFrame"), "estimatedDeliveryTimeFrame").get("estimatedThrough")),
+        shipment_pickup_date=as_text(shipment.get("pickUpDate"))
         or next((p.checkpoint_time for p in points if p.tag not in (Tag.INFO_RECEIVED, Tag.PENDING)), None),
         shipment_delivery_date=delivered[-1].checkpoint_time if delivered else None,
         signed_by=signed_by if delivered else None,
         courier_destination_country_iso3=destination,
         destination_country_iso3=destination,
         origin_country_iso3=origin,
-        shipment_weight=_number(weight.get("value")),
-        shipment_weight_unit=(_text(weight.get("unitText")) or "").lower() or None,
-        shipment_package_count=float(pieces) if _number(pieces) is not None else None,
-        shipment_type=_text(_object(details.get("product"), "details.product").get("productName")),
+        shipment_weight=as_number(weight.get("value")),
+        shipment_weight_unit=(as_text(weight.get("unitText")) or "").lower() or None,
+        shipment_package_count=float(pieces) if as_number(pieces) is not None else None,
+        shipment_type=as_text(_object(details.get("product"), "details.product").get("productName")),
     )
     if update.shipment_weight is None:
         update.shipment_weight_unit = None
@@ -384,60 +376,40 @@ def _shipment(number: str, shipment: dict) -> tuple[ShipmentUpdate, dict]:
 
 def _country_iso3(shipment: dict, place: str) -> str | None:
     address = _object(_object(shipment.get(place), place).get("address"), f"{place}.address")
-    return iso3(_text(address.get("countryCode")))
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return float(value)
+    return iso3(as_text(address.get("countryCode")))
 
 
 def _signer(proof: dict) -> str | None:
     signed = _object(proof.get("signed"), "details.proofOfDelivery.signed")
-    name = _text(signed.get("name"))
+    name = as_text(signed.get("name"))
     if name:
         return name
-    parts = [_text(signed.get("givenName")), _text(signed.get("familyName"))]
+    parts = [as_text(signed.get("givenName")), as_text(signed.get("familyName"))]
     return " ".join(part for part in parts if part) or None
 
 
 def _checkpoint(event: dict, return_flag: bool, signed_by: str | None) -> Checkpoint:
-    status = _text(event.get("status"))
-    description = _text(event.get("description"))
-    status_code = _text(event.get("statusCode"))
+    status = as_text(event.get("status"))
+    description = as_text(event.get("description"))
+    status_code = as_text(event.get("statusCode"))
     rule = classify(status_code, " ".join(part for part in (status, description) if part), return_flag=return_flag)
     subtag, event_code = rule
     if subtag == "Delivered_001" and event_code is None and signed_by:
         subtag, event_code = "Delivered_003", "signed_by_customer"
     address = _object(_object(event.get("location"), "event.location").get("address"), "event.location.address")
-    locality = _text(address.get("addressLocality"))
+    locality = as_text(address.get("addressLocality"))
     return checkpoint(
         subtag=subtag,
         raw_tag=status_code or "unknown",
-        checkpoint_time=_text(event.get("timestamp")),
+        checkpoint_time=as_text(event.get("timestamp")),
         message=description or status,
         city=locality,
-        state=_text(address.get("addressRegion")),
-        zip=_text(address.get("postalCode")),
-        country=_text(address.get("countryCode")),
+        state=as_text(address.get("addressRegion")),
+        zip=as_text(address.get("postalCode")),
+        country=as_text(address.get("countryCode")),
         location=locality,
         events=[{"code": event_code}] if event_code else None,
     )
-
-
-def _instant(point: Checkpoint) -> datetime:
-    try:
-        moment = datetime.fromisoformat(point.checkpoint_time or "")
-    except ValueError:
-        return datetime.max.replace(tzinfo=UTC)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _chronological(points: list[Checkpoint]) -> list[Checkpoint]:
-    """Oldest first, by time (a time without an offset is read as UTC, as the merge does);
-    equal times keep the carrier's order."""
-    return sorted(points, key=_instant)
 
 
 def _set_next_courier(update: ShipmentUpdate, details: dict) -> None:
@@ -445,9 +417,9 @@ def _set_next_courier(update: ShipmentUpdate, details: dict) -> None:
     if not isinstance(references, list):
         return
     for reference in references:
-        if not isinstance(reference, dict) or _text(reference.get("type")) != "local-tracking-number":
+        if not isinstance(reference, dict) or as_text(reference.get("type")) != "local-tracking-number":
             continue
-        number = _compact(_text(reference.get("number")) or "")
+        number = _compact(as_text(reference.get("number")) or "")
         if not is_s10(number):
             continue
         slug = _postal_operator(number)

@@ -25,11 +25,21 @@ and is the fallback when an eventType is not in the table.
 
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from trackline.carriers import http
-from trackline.carriers.base import CarrierError, CarrierSettings, ShipmentUpdate, checkpoint
+from trackline.carriers.reading import (
+    MalformedAnswer,
+    as_number,
+    as_text,
+    dict_or_empty,
+    dicts_in,
+    list_or_empty,
+    required_dict,
+    required_list,
+)
+from trackline.carriers.base import CarrierError, CarrierSettings, ShipmentUpdate, checkpoint, oldest_first
 from trackline.carriers.oauth import TokenCache
 from trackline.countries import iso3
 from trackline.models.tracking import Checkpoint
@@ -175,10 +185,6 @@ def classify(event_type: str, derived_code: str, description: str | None, *, sig
     return subtag, [{"code": event} for event in codes]
 
 
-class _Malformed(Exception):
-    pass
-
-
 class FedexAdapter:
     slug = "fedex"
     max_batch = 30  # FedEx's limit on trackingInfo entries per request
@@ -203,7 +209,7 @@ class FedexAdapter:
             status, body = self._post(batch)
             try:
                 updates.update(parse_track_response(batch, body, status=status))
-            except (_Malformed, KeyError, IndexError, TypeError, ValueError, AttributeError) as error:
+            except (MalformedAnswer, KeyError, IndexError, TypeError, ValueError, AttributeError) as error:
                 raise CarrierError(f"FedEx answered a body it does not document: {error}", retryable=True) from None
         return updates
 
@@ -230,26 +236,26 @@ class FedexAdapter:
 
 
 def parse_track_response(batch: list[str], body: Any, *, status: int = 200) -> dict[str, ShipmentUpdate]:
-    """One update per number of the batch; raises _Malformed on shapes FedEx does not document."""
-    root = _dict(body, "body")
+    """One update per number of the batch; raises MalformedAnswer on shapes FedEx does not document."""
+    root = required_dict(body, "body")
     if root.get("output") is None:
-        codes = [(_text(_optional_dict(e).get("code")) or "") for e in _optional_list(root.get("errors"))]
+        codes = [(as_text(dict_or_empty(e).get("code")) or "") for e in list_or_empty(root.get("errors"))]
         if codes and all(code.upper().endswith(NOT_FOUND_SUFFIX) for code in codes):
             return {number: ShipmentUpdate(tracking_number=number, found=False) for number in batch}
         if codes:
             raise CarrierError(f"FedEx answered {status}: {', '.join(codes)}", retryable=status != 404)
         if status == 404:  # not FedEx's answer about numbers: most likely a wrong base URL
             raise CarrierError("FedEx's tracking path answered 404 without FedEx's error body", retryable=False)
-        raise _Malformed("neither output nor errors")
+        raise MalformedAnswer("neither output nor errors")
     if status == 404:
-        raise _Malformed("a 404 with tracking output")
+        raise MalformedAnswer("a 404 with tracking output")
     results: dict[str, list[dict]] = {}
-    for complete in _list(_dict(root["output"], "output").get("completeTrackResults"), "completeTrackResults"):
-        complete = _dict(complete, "completeTrackResults[]")
-        track_results = [_dict(r, "trackResults[]") for r in _list(complete.get("trackResults"), "trackResults")]
-        key = _normal(_text(complete.get("trackingNumber")) or "")
+    for complete in required_list(required_dict(root["output"], "output").get("completeTrackResults"), "completeTrackResults"):
+        complete = required_dict(complete, "completeTrackResults[]")
+        track_results = [required_dict(r, "trackResults[]") for r in required_list(complete.get("trackResults"), "trackResults")]
+        key = _normal(as_text(complete.get("trackingNumber")) or "")
         if not key and track_results:
-            key = _normal(_text(_optional_dict(track_results[0].get("trackingNumberInfo")).get("trackingNumber")) or "")
+            key = _normal(as_text(dict_or_empty(track_results[0].get("trackingNumberInfo")).get("trackingNumber")) or "")
         results.setdefault(key, []).extend(track_results)
     updates = {}
     for number in batch:
@@ -265,21 +271,21 @@ def _update_for(number: str, track_results: list[dict]) -> ShipmentUpdate:
     if usable:
         return _update(number, usable[0])
     for result in track_results:
-        code = (_text(_optional_dict(result.get("error")).get("code")) or "").upper()
+        code = (as_text(dict_or_empty(result.get("error")).get("code")) or "").upper()
         if not (code.endswith(NOT_FOUND_SUFFIX) or code in UNKNOWN_NUMBER_CODES):
             raise CarrierError(f"FedEx could not track {number}: {code or 'an error without a code'}", retryable=True)
     return ShipmentUpdate(tracking_number=number, found=False)
 
 
 def _update(number: str, result: dict) -> ShipmentUpdate:
-    delivery = _optional_dict(result.get("deliveryDetails"))
-    signed_by = _text(delivery.get("receivedByName")) or _text(delivery.get("signedByName"))
-    events = [_dict(event, "scanEvents[]") for event in _list(result.get("scanEvents") or [], "scanEvents")]
+    delivery = dict_or_empty(result.get("deliveryDetails"))
+    signed_by = as_text(delivery.get("receivedByName")) or as_text(delivery.get("signedByName"))
+    events = [required_dict(event, "scanEvents[]") for event in required_list(result.get("scanEvents") or [], "scanEvents")]
     scans = []
     for event in reversed(events):  # FedEx lists the newest first
-        description, detail = _text(event.get("eventDescription")), _text(event.get("exceptionDescription"))
+        description, detail = as_text(event.get("eventDescription")), as_text(event.get("exceptionDescription"))
         words = " ".join(part for part in (description, detail) if part)
-        kind, derived = _text(event.get("eventType")) or "", _text(event.get("derivedStatusCode")) or ""
+        kind, derived = as_text(event.get("eventType")) or "", as_text(event.get("derivedStatusCode")) or ""
         scans.append((event, kind, derived, words, _message(description, detail)))
     results = [classify(kind, derived, words) for _, kind, derived, words, _ in scans]
     if signed_by:  # the signature belongs to the latest delivery
@@ -287,19 +293,19 @@ def _update(number: str, result: dict) -> ShipmentUpdate:
         if latest is not None:
             _, kind, derived, words, _ = scans[latest]
             results[latest] = classify(kind, derived, words, signed=True)
-    checkpoints = _oldest_first(
+    checkpoints = oldest_first(
         [_checkpoint(event, kind or derived, message, result) for (event, kind, derived, _, message), result in zip(scans, results)]
     )
 
     update = ShipmentUpdate(tracking_number=number, checkpoints=checkpoints, signed_by=signed_by)
     times = {}
-    for entry in _dicts(result.get("dateAndTimes")):
-        kind, moment = (_text(entry.get("type")) or "").upper(), _text(entry.get("dateTime"))
+    for entry in dicts_in(result.get("dateAndTimes")):
+        kind, moment = (as_text(entry.get("type")) or "").upper(), as_text(entry.get("dateTime"))
         if kind and moment:
             times.setdefault(kind, moment)
-    window = _optional_dict(_optional_dict(result.get("estimatedDeliveryTimeWindow")).get("window"))
+    window = dict_or_empty(dict_or_empty(result.get("estimatedDeliveryTimeWindow")).get("window"))
     update.expected_delivery = next((times[kind] for kind in EXPECTED_DELIVERY_TYPES if kind in times), None) or (
-        _text(window.get("ends")) or _text(window.get("begins"))
+        as_text(window.get("ends")) or as_text(window.get("begins"))
     )
     delivered = [c for c in checkpoints if c.tag == "Delivered"]
     update.shipment_delivery_date = times.get("ACTUAL_DELIVERY") or (delivered[-1].checkpoint_time if delivered else None)
@@ -310,27 +316,27 @@ def _update(number: str, result: dict) -> ShipmentUpdate:
 
     destination = _country(
         result.get("lastUpdatedDestinationAddress"),
-        _optional_dict(result.get("recipientInformation")).get("address"),
-        _optional_dict(_optional_dict(result.get("destinationLocation")).get("locationContactAndAddress")).get("address"),
+        dict_or_empty(result.get("recipientInformation")).get("address"),
+        dict_or_empty(dict_or_empty(result.get("destinationLocation")).get("locationContactAndAddress")).get("address"),
         delivery.get("actualDeliveryAddress"),
     )
     update.courier_destination_country_iso3 = update.destination_country_iso3 = destination
     update.origin_country_iso3 = _country(
-        _optional_dict(result.get("shipperInformation")).get("address"),
-        _optional_dict(_optional_dict(result.get("originLocation")).get("locationContactAndAddress")).get("address"),
+        dict_or_empty(result.get("shipperInformation")).get("address"),
+        dict_or_empty(dict_or_empty(result.get("originLocation")).get("locationContactAndAddress")).get("address"),
     )
-    package = _optional_dict(result.get("packageDetails"))
-    weights = _dicts(_optional_dict(package.get("weightAndDimensions")).get("weight")) or _dicts(
-        _optional_dict(result.get("shipmentDetails")).get("weight")
+    package = dict_or_empty(result.get("packageDetails"))
+    weights = dicts_in(dict_or_empty(package.get("weightAndDimensions")).get("weight")) or dicts_in(
+        dict_or_empty(result.get("shipmentDetails")).get("weight")
     )
     for weight in weights[:1]:
-        update.shipment_weight = _number(weight.get("value"))
-        unit = (_text(weight.get("unit")) or "").upper()
+        update.shipment_weight = as_number(weight.get("value"))
+        unit = (as_text(weight.get("unit")) or "").upper()
         if update.shipment_weight is not None:
             update.shipment_weight_unit = WEIGHT_UNITS.get(unit, unit.lower() or None)
-    update.shipment_package_count = _number(package.get("count"))
-    update.shipment_type = _text(_optional_dict(result.get("serviceDetail")).get("description"))
-    handlings = {(_text(h.get("type")) or "").upper() for h in _dicts(result.get("specialHandlings"))}
+    update.shipment_package_count = as_number(package.get("count"))
+    update.shipment_type = as_text(dict_or_empty(result.get("serviceDetail")).get("description"))
+    handlings = {(as_text(h.get("type")) or "").upper() for h in dicts_in(result.get("specialHandlings"))}
     if handlings & SIGNATURE_HANDLINGS:
         update.signature_requirement = "signature_required"
     return update
@@ -340,20 +346,20 @@ def _checkpoint(event: dict, raw_tag: str, message: str | None, result: tuple[st
     subtag, events = result
     moment = event.get("date")
     if not isinstance(moment, str) or not _ISO_LOCAL_TIME.fullmatch(moment.strip()):
-        raise _Malformed(f"scan event date {moment!r}")
+        raise MalformedAnswer(f"scan event date {moment!r}")
     moment = moment.strip()
     datetime.fromisoformat(moment)  # FedEx's ISO 8601 local time, kept exactly as given; ValueError if not real
-    location = _optional_dict(event.get("scanLocation"))
+    location = dict_or_empty(event.get("scanLocation"))
     return checkpoint(
         slug=FedexAdapter.slug,
         subtag=subtag,
         raw_tag=raw_tag or None,
         checkpoint_time=moment,
         message=message,
-        city=_text(location.get("city")),
-        state=_text(location.get("stateOrProvinceCode")),
-        zip=_text(location.get("postalCode")),
-        country=_text(location.get("countryCode")),
+        city=as_text(location.get("city")),
+        state=as_text(location.get("stateOrProvinceCode")),
+        zip=as_text(location.get("postalCode")),
+        country=as_text(location.get("countryCode")),
         events=events,
     )
 
@@ -364,19 +370,9 @@ def _message(description: str | None, detail: str | None) -> str | None:
     return description or detail
 
 
-def _oldest_first(checkpoints: list[Checkpoint]) -> list[Checkpoint]:
-    """Sorted by instant (a time without offset taken as UTC); equal times keep FedEx's order."""
-
-    def instant(point: Checkpoint) -> float:
-        moment = datetime.fromisoformat(point.checkpoint_time)
-        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
-
-    return sorted(checkpoints, key=instant)
-
-
 def _country(*addresses: Any) -> str | None:
     for address in addresses:
-        country = iso3(_text(_optional_dict(address).get("countryCode")))
+        country = iso3(as_text(dict_or_empty(address).get("countryCode")))
         if country:
             return country
     return None
@@ -385,44 +381,3 @@ def _country(*addresses: Any) -> str | None:
 def _normal(number: str) -> str:
     return re.sub(r"\s+", "", number).upper()
 
-
-def _dict(value: Any, what: str) -> dict:
-    if not isinstance(value, dict):
-        raise _Malformed(f"{what} is {type(value).__name__}, not an object")
-    return value
-
-
-def _list(value: Any, what: str) -> list:
-    if not isinstance(value, list):
-        raise _Malformed(f"{what} is {type(value).__name__}, not a list")
-    return value
-
-
-def _optional_dict(value: Any) -> dict:
-    return value if isinstance(value, dict) else {}
-
-
-def _optional_list(value: Any) -> list:
-    return value if isinstance(value, list) else []
-
-
-def _dicts(value: Any) -> list[dict]:
-    return [item for item in _optional_list(value) if isinstance(item, dict)]
-
-
-def _text(value: Any) -> str | None:
-    if isinstance(value, str):
-        return value.strip() or None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return str(value)
-    return None
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        return None
-    try:
-        number = float(value)
-    except ValueError:
-        return None
-    return number if number == number else None  # not NaN

@@ -28,12 +28,22 @@ responses, each with the description UPS gives it.
 import re
 import uuid
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
 from trackline.carriers import http
-from trackline.carriers.base import CarrierError, CarrierSettings, ShipmentUpdate, checkpoint
+from trackline.carriers.reading import (
+    MalformedAnswer,
+    as_number,
+    as_text,
+    dict_or_empty,
+    dicts_in,
+    list_or_empty,
+    required_dict,
+    required_list,
+)
+from trackline.carriers.base import CarrierError, CarrierSettings, ShipmentUpdate, checkpoint, oldest_first
 from trackline.carriers.oauth import TokenCache
 from trackline.countries import iso3
 from trackline.models.tracking import Checkpoint
@@ -144,10 +154,6 @@ def classify(status_type: str, code: str, description: str | None, *, signed: bo
     return subtag, [{"code": event} for event in codes]
 
 
-class _Malformed(Exception):
-    pass
-
-
 class UpsAdapter:
     slug = "ups"
     max_batch = 1  # the details endpoint takes one inquiry number
@@ -176,7 +182,7 @@ class UpsAdapter:
                 # Not UPS's answer about a number: most likely a wrong base URL.
                 raise CarrierError("UPS's tracking path answered 404 without UPS's error body", retryable=False)
             return parse_track_response(number, body)
-        except (_Malformed, KeyError, IndexError, TypeError, ValueError, AttributeError) as error:
+        except (MalformedAnswer, KeyError, IndexError, TypeError, ValueError, AttributeError) as error:
             raise CarrierError(f"UPS answered a body it does not document: {error}", retryable=True) from None
 
     def _get(self, number: str) -> tuple[int, Any]:
@@ -204,47 +210,47 @@ class UpsAdapter:
 
 
 def parse_track_response(number: str, body: Any) -> ShipmentUpdate:
-    """A 200 from the details endpoint as an update; raises _Malformed on shapes UPS does not document."""
-    shipments = _list(_dict(_dict(body, "body").get("trackResponse"), "trackResponse").get("shipment"), "shipment")
+    """A 200 from the details endpoint as an update; raises MalformedAnswer on shapes UPS does not document."""
+    shipments = required_list(required_dict(required_dict(body, "body").get("trackResponse"), "trackResponse").get("shipment"), "shipment")
     packages: list[dict] = []
     warnings: list[dict] = []
     for shipment in shipments:
-        shipment = _dict(shipment, "shipment[]")
-        packages += [_dict(package, "package[]") for package in _list(shipment.get("package") or [], "package")]
-        warnings += [_dict(warning, "warnings[]") for warning in _list(shipment.get("warnings") or [], "warnings")]
+        shipment = required_dict(shipment, "shipment[]")
+        packages += [required_dict(package, "package[]") for package in required_list(shipment.get("package") or [], "package")]
+        warnings += [required_dict(warning, "warnings[]") for warning in required_list(shipment.get("warnings") or [], "warnings")]
     if not packages:
         if warnings:
             return ShipmentUpdate(tracking_number=number, found=False)
-        raise _Malformed("a shipment with neither package nor warnings")
+        raise MalformedAnswer("a shipment with neither package nor warnings")
     wanted = _normal(number)
-    package = next((p for p in packages if _normal(_text(p.get("trackingNumber")) or "") == wanted), packages[0])
+    package = next((p for p in packages if _normal(as_text(p.get("trackingNumber")) or "") == wanted), packages[0])
     return _update(number, package)
 
 
 def _update(number: str, package: dict) -> ShipmentUpdate:
-    delivery = _optional_dict(package.get("deliveryInformation"))
-    received_by = _text(delivery.get("receivedBy"))
-    activities = [_dict(activity, "activity[]") for activity in _list(package.get("activity") or [], "activity")]
+    delivery = dict_or_empty(package.get("deliveryInformation"))
+    received_by = as_text(delivery.get("receivedBy"))
+    activities = [required_dict(activity, "activity[]") for activity in required_list(package.get("activity") or [], "activity")]
     statuses = []
     for activity in reversed(activities):  # UPS lists the newest first
-        status = _dict(activity.get("status"), "activity.status")
-        kind, code = _text(status.get("type")) or "", _text(status.get("code")) or ""
-        statuses.append((activity, kind, code, _text(status.get("description"))))
+        status = required_dict(activity.get("status"), "activity.status")
+        kind, code = as_text(status.get("type")) or "", as_text(status.get("code")) or ""
+        statuses.append((activity, kind, code, as_text(status.get("description"))))
     results = [classify(kind, code, text) for _, kind, code, text in statuses]
     if received_by:  # the signature belongs to the latest delivery
         latest = next((i for i in reversed(range(len(results))) if results[i][0] == "Delivered_001"), None)
         if latest is not None:
             _, kind, code, text = statuses[latest]
             results[latest] = classify(kind, code, text, signed=True)
-    checkpoints = _oldest_first(
+    checkpoints = oldest_first(
         [_checkpoint(activity, code or kind, text, result) for (activity, kind, code, text), result in zip(statuses, results)]
     )
 
     update = ShipmentUpdate(tracking_number=number, checkpoints=checkpoints, signed_by=received_by)
-    dates = {(_text(entry.get("type")) or "").upper(): _text(entry.get("date")) for entry in _dicts(package.get("deliveryDate"))}
-    delivery_time = _optional_dict(package.get("deliveryTime"))
-    time_type = (_text(delivery_time.get("type")) or "").upper()
-    end_time = _text(delivery_time.get("endTime"))
+    dates = {(as_text(entry.get("type")) or "").upper(): as_text(entry.get("date")) for entry in dicts_in(package.get("deliveryDate"))}
+    delivery_time = dict_or_empty(package.get("deliveryTime"))
+    time_type = (as_text(delivery_time.get("type")) or "").upper()
+    end_time = as_text(delivery_time.get("endTime"))
     expected = dates.get("RDD") or dates.get("SDD")
     if expected:
         update.expected_delivery = _day(expected, end_time if time_type not in ("", "DEL") else None)
@@ -258,22 +264,22 @@ def _update(number: str, package: dict) -> ShipmentUpdate:
     )
     update.shipment_pickup_date = picked_up.checkpoint_time if picked_up else None
 
-    for entry in _dicts(package.get("packageAddress")):
-        address = _optional_dict(entry.get("address"))
-        country = iso3(_text(address.get("countryCode")) or _text(address.get("country")))
-        kind = (_text(entry.get("type")) or "").upper()
+    for entry in dicts_in(package.get("packageAddress")):
+        address = dict_or_empty(entry.get("address"))
+        country = iso3(as_text(address.get("countryCode")) or as_text(address.get("country")))
+        kind = (as_text(entry.get("type")) or "").upper()
         if kind == "DESTINATION" and country:
             update.courier_destination_country_iso3 = update.destination_country_iso3 = country
         elif kind == "ORIGIN" and country:
             update.origin_country_iso3 = country
-    weight = _optional_dict(package.get("weight"))
-    update.shipment_weight = _number(weight.get("weight"))
+    weight = dict_or_empty(package.get("weight"))
+    update.shipment_weight = as_number(weight.get("weight"))
     if update.shipment_weight is not None:
-        unit = (_text(weight.get("unitOfMeasurement")) or "").upper()
+        unit = (as_text(weight.get("unitOfMeasurement")) or "").upper()
         update.shipment_weight_unit = WEIGHT_UNITS.get(unit, unit.lower() or None)
-    update.shipment_package_count = _number(package.get("packageCount"))
-    update.shipment_type = _text(_optional_dict(package.get("service")).get("description"))
-    services = {str(service).upper() for service in _optional_list(package.get("additionalServices"))}
+    update.shipment_package_count = as_number(package.get("packageCount"))
+    update.shipment_type = as_text(dict_or_empty(package.get("service")).get("description"))
+    services = {str(service).upper() for service in list_or_empty(package.get("additionalServices"))}
     if services & SIGNATURE_SERVICES:
         update.signature_requirement = "signature_required"
     return update
@@ -281,17 +287,17 @@ def _update(number: str, package: dict) -> ShipmentUpdate:
 
 def _checkpoint(activity: dict, raw_tag: str, description: str | None, result: tuple[str, list[dict]]) -> Checkpoint:
     subtag, events = result
-    address = _optional_dict(_optional_dict(activity.get("location")).get("address"))
+    address = dict_or_empty(dict_or_empty(activity.get("location")).get("address"))
     return checkpoint(
         slug=UpsAdapter.slug,
         subtag=subtag,
         raw_tag=raw_tag or None,
         checkpoint_time=_local_time(activity.get("date"), activity.get("time"), activity.get("gmtOffset")),
         message=description,
-        city=_text(address.get("city")),
-        state=_text(address.get("stateProvince")),
-        zip=_text(address.get("postalCode")),
-        country=_text(address.get("countryCode")) or _text(address.get("country")),
+        city=as_text(address.get("city")),
+        state=as_text(address.get("stateProvince")),
+        zip=as_text(address.get("postalCode")),
+        country=as_text(address.get("countryCode")) or as_text(address.get("country")),
         events=events,
     )
 
@@ -299,14 +305,14 @@ def _checkpoint(activity: dict, raw_tag: str, description: str | None, result: t
 def _local_time(date: Any, time: Any, gmt_offset: Any) -> str:
     """UPS's local date and time as `YYYY-MM-DDTHH:mm:ss`, with UPS's gmtOffset when it gives one."""
     if not isinstance(date, str) or not re.fullmatch(r"\d{8}", date.strip()):
-        raise _Malformed(f"activity date {date!r}")
+        raise MalformedAnswer(f"activity date {date!r}")
     if time is not None and not isinstance(time, str):
-        raise _Malformed(f"activity time {time!r}")
+        raise MalformedAnswer(f"activity time {time!r}")
     date, time = date.strip(), (time or "").strip()
     moment = f"{date[:4]}-{date[4:6]}-{date[6:]}"
     if time:
         if not re.fullmatch(r"\d{4}(\d{2})?", time):
-            raise _Malformed(f"activity time {time!r}")
+            raise MalformedAnswer(f"activity time {time!r}")
         moment += f"T{time[:2]}:{time[2:4]}:{time[4:6] or '00'}"
         moment += _offset(gmt_offset)
     datetime.fromisoformat(moment)  # a real date, or ValueError
@@ -315,7 +321,7 @@ def _local_time(date: Any, time: Any, gmt_offset: Any) -> str:
 
 def _offset(value: Any) -> str:
     """UPS's gmtOffset as `±HH:MM` (its example: "-05:00"); anything else is left out."""
-    match = re.fullmatch(r"([+-])(\d{1,2}):?(\d{2})", _text(value) or "")
+    match = re.fullmatch(r"([+-])(\d{1,2}):?(\d{2})", as_text(value) or "")
     if not match:
         return ""
     sign, hours, minutes = match.groups()
@@ -331,16 +337,6 @@ def _day(date: str, time: str | None) -> str | None:
     return day
 
 
-def _oldest_first(checkpoints: list[Checkpoint]) -> list[Checkpoint]:
-    """Sorted by instant (a time without offset taken as UTC); equal times keep UPS's order."""
-
-    def instant(point: Checkpoint) -> float:
-        moment = datetime.fromisoformat(point.checkpoint_time)
-        return moment.timestamp() if moment.tzinfo else moment.replace(tzinfo=UTC).timestamp()
-
-    return sorted(checkpoints, key=instant)
-
-
 def _errors(body: Any) -> list:
     """UPS's error list, `{"response": {"errors": [...]}}`, or []."""
     if isinstance(body, dict) and isinstance(body.get("response"), dict):
@@ -351,46 +347,4 @@ def _errors(body: Any) -> list:
 
 def _normal(number: str) -> str:
     return re.sub(r"\s+", "", number).upper()
-
-
-def _dict(value: Any, what: str) -> dict:
-    if not isinstance(value, dict):
-        raise _Malformed(f"{what} is {type(value).__name__}, not an object")
-    return value
-
-
-def _list(value: Any, what: str) -> list:
-    if not isinstance(value, list):
-        raise _Malformed(f"{what} is {type(value).__name__}, not a list")
-    return value
-
-
-def _optional_dict(value: Any) -> dict:
-    return value if isinstance(value, dict) else {}
-
-
-def _optional_list(value: Any) -> list:
-    return value if isinstance(value, list) else []
-
-
-def _dicts(value: Any) -> list[dict]:
-    return [item for item in _optional_list(value) if isinstance(item, dict)]
-
-
-def _text(value: Any) -> str | None:
-    if isinstance(value, str):
-        return value.strip() or None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return str(value)
-    return None
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        return None
-    try:
-        number = float(value)
-    except ValueError:
-        return None
-    return number if number == number else None  # not NaN
 

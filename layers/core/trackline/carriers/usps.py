@@ -27,12 +27,13 @@ examples and says so.
 import html
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from trackline.carriers import http
-from trackline.carriers.base import CarrierError, CarrierSettings, ShipmentUpdate, checkpoint
+from trackline.carriers.reading import as_text
+from trackline.carriers.base import CarrierError, CarrierSettings, ShipmentUpdate, checkpoint, timeline_instant
 from trackline.carriers.oauth import TokenCache
 from trackline.countries import iso3
 from trackline.models.enums import Tag, tag_of_subtag
@@ -309,12 +310,12 @@ def _error_message(body: Any) -> str:
         return error
     if not isinstance(error, dict):
         return ""
-    parts = [_text(error.get("message")) or ""]
+    parts = [as_text(error.get("message")) or ""]
     details = error.get("errors")
     if isinstance(details, list):
         for detail in details:
             if isinstance(detail, dict):
-                parts.extend(_text(detail.get(key)) or "" for key in ("title", "detail"))
+                parts.extend(as_text(detail.get(key)) or "" for key in ("title", "detail"))
     return " ".join(part for part in parts if part)
 
 
@@ -327,14 +328,6 @@ def _error_outcome(number: str, status: int, body: Any) -> ShipmentUpdate:
 
 def _malformed(what: str) -> CarrierError:
     return CarrierError(f"USPS answered a malformed tracking body: {what}", retryable=True)
-
-
-def _text(value: Any) -> str | None:
-    if isinstance(value, str):
-        return value.strip() or None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return str(value)
-    return None
 
 
 def _plain(value: str | None) -> str | None:
@@ -362,12 +355,12 @@ def _parse(number: str, body: Any) -> ShipmentUpdate:
         events = []
     if not isinstance(events, list) or not all(isinstance(event, dict) for event in events):
         raise _malformed("trackingEvents is not a list of objects")
-    if not events and not _text(body.get("trackingNumber")) and not _text(body.get("statusCategory")):
+    if not events and not as_text(body.get("trackingNumber")) and not as_text(body.get("statusCategory")):
         raise _malformed("no trackingNumber, statusCategory or trackingEvents")
-    category = _text(body.get("statusCategory"))
+    category = as_text(body.get("statusCategory"))
     # USPS lists events newest first; the contract wants oldest first. Sorting by time (a time
     # without an offset read as UTC, as the merge does) keeps the reversed order for equal times.
-    oldest_first = sorted(reversed(events), key=lambda event: _instant(_event_time(event)))
+    oldest_first = sorted(reversed(events), key=lambda event: timeline_instant(_event_time(event)))
     points: list[Checkpoint] = []
     signed_by = None
     for index, event in enumerate(oldest_first):
@@ -379,12 +372,12 @@ def _parse(number: str, body: Any) -> ShipmentUpdate:
     update = ShipmentUpdate(
         tracking_number=number,
         checkpoints=points,
-        expected_delivery=_text(body.get("expectedDeliveryTimeStamp")) or _text(body.get("expectedDeliveryDate")),
+        expected_delivery=as_text(body.get("expectedDeliveryTimeStamp")) or as_text(body.get("expectedDeliveryDate")),
         signed_by=signed_by,
         courier_destination_country_iso3=destination,
         destination_country_iso3=destination,
         origin_country_iso3=_origin_iso3(body),
-        shipment_type=_plain(_text(body.get("mailClass"))),
+        shipment_type=_plain(as_text(body.get("mailClass"))),
     )
     update.shipment_pickup_date = next((p.checkpoint_time for p in points if _is_physical(p)), None)
     delivered = [p for p in points if p.tag == Tag.DELIVERED]
@@ -393,15 +386,15 @@ def _parse(number: str, body: Any) -> ShipmentUpdate:
 
 
 def _checkpoint(event: dict, status_category: str | None) -> tuple[Checkpoint, str | None]:
-    code = _text(event.get("eventCode"))
-    event_type = _text(event.get("eventType"))
+    code = as_text(event.get("eventCode"))
+    event_type = as_text(event.get("eventType"))
     rule = classify(code, event_type, status_category)
-    signer = _text(event.get("name")) or _text(event.get("recipientName"))
+    signer = as_text(event.get("name")) or as_text(event.get("recipientName"))
     subtag, event_code = rule.subtag, rule.event
     if subtag == "Delivered_001" and signer:
         subtag, event_code = "Delivered_003", "signed_by_customer"
-    state = _text(event.get("eventState"))
-    country = _text(event.get("eventCountry"))
+    state = as_text(event.get("eventState"))
+    country = as_text(event.get("eventCountry"))
     if not country and state:
         # USPS fills eventCountry only for scans abroad; a scan with a state is a US scan (judgement).
         country = "US"
@@ -410,9 +403,9 @@ def _checkpoint(event: dict, status_category: str | None) -> tuple[Checkpoint, s
         raw_tag=code or event_type or "",
         checkpoint_time=_event_time(event),
         message=event_type,
-        city=_text(event.get("eventCity")),
+        city=as_text(event.get("eventCity")),
         state=state,
-        zip=_text(event.get("eventZIP")) or _text(event.get("eventZIPCode")),
+        zip=as_text(event.get("eventZIP")) or as_text(event.get("eventZIPCode")),
         country=country,
         events=[{"code": event_code}] if event_code else None,
     )
@@ -421,27 +414,18 @@ def _checkpoint(event: dict, status_category: str | None) -> tuple[Checkpoint, s
 
 def _event_time(event: dict) -> str | None:
     """The carrier's local time, with its offset appended when USPS gives one (GMTOffset)."""
-    local = _text(event.get("eventTimestamp"))
+    local = as_text(event.get("eventTimestamp"))
     if not local:
-        return _text(event.get("GMTTimestamp"))
+        return as_text(event.get("GMTTimestamp"))
     try:
         moment = datetime.fromisoformat(local)
     except ValueError:
         return local  # as the carrier gives it
-    offset = _OFFSET.match(_text(event.get("GMTOffset")) or "")
+    offset = _OFFSET.match(as_text(event.get("GMTOffset")) or "")
     if moment.tzinfo is None and offset:
         sign, hours, minutes = offset.groups()
         return f"{local}{sign}{int(hours):02d}:{minutes}"
     return local
-
-
-def _instant(time: str | None) -> datetime:
-    """For ordering only; a time that does not parse goes last."""
-    try:
-        moment = datetime.fromisoformat(time or "")
-    except ValueError:
-        return datetime.max.replace(tzinfo=UTC)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _is_physical(point: Checkpoint) -> bool:
@@ -449,19 +433,19 @@ def _is_physical(point: Checkpoint) -> bool:
 
 
 def _destination_iso3(body: dict) -> str | None:
-    code = _text(body.get("destinationCountryCode")) or _text(body.get("destinationCountry"))
+    code = as_text(body.get("destinationCountryCode")) or as_text(body.get("destinationCountry"))
     if code:
         return iso3(code)
     # Domestic items name a destination state/ZIP and no country (judgement: that is the US).
-    if _text(body.get("destinationState")) or _text(body.get("destinationZIP")):
+    if as_text(body.get("destinationState")) or as_text(body.get("destinationZIP")):
         return "USA"
     return None
 
 
 def _origin_iso3(body: dict) -> str | None:
-    code = _text(body.get("originCountryCode")) or _text(body.get("originCountry"))
+    code = as_text(body.get("originCountryCode")) or as_text(body.get("originCountry"))
     if code:
         return iso3(code)
-    if _text(body.get("originState")) or _text(body.get("originZIP")):
+    if as_text(body.get("originState")) or as_text(body.get("originZIP")):
         return "USA"
     return None

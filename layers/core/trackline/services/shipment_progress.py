@@ -4,7 +4,7 @@ ordered by time, then the status and the fields the carrier knows recomputed fro
 import hashlib
 from datetime import UTC, datetime
 
-from trackline.carriers.base import ShipmentUpdate
+from trackline.carriers.base import ShipmentUpdate, oldest_first
 from trackline.models.enums import RETURN_TO_SENDER_SUBTAGS, SUBTAG_MESSAGES, Tag, tag_of_subtag
 from trackline.models.tracking import Checkpoint, TrackingRecord
 
@@ -38,15 +38,6 @@ def checkpoint_hash(checkpoint: Checkpoint) -> str:
     return hashlib.sha256(identity.encode()).hexdigest()[:24]
 
 
-def _instant(checkpoint: Checkpoint) -> datetime:
-    """For ordering only: a carrier time without an offset is taken as UTC."""
-    try:
-        moment = datetime.fromisoformat(checkpoint.checkpoint_time or "")
-    except ValueError:
-        return datetime.max.replace(tzinfo=UTC)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def merge_checkpoints(existing: list[Checkpoint], incoming: list[Checkpoint], *, slug: str, stored_at: str) -> list[Checkpoint]:
     """The new checkpoints of `incoming` (stamped with `slug` and `stored_at`), merged into
     `existing`, oldest first. Returns the added ones; `existing` is extended in place."""
@@ -59,7 +50,7 @@ def merge_checkpoints(existing: list[Checkpoint], incoming: list[Checkpoint], *,
             known.add(key)
             added.append(stamped)
     existing.extend(added)
-    existing.sort(key=_instant)  # stable: equal times keep the carrier's order
+    existing[:] = oldest_first(existing)
     return added
 
 

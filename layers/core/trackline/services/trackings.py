@@ -20,7 +20,7 @@ from trackline.errors import (
 from trackline.ids import is_tracking_id, new_tracking_id
 from trackline.models.enums import SUBTAG_MESSAGES, CompletionReason, Tag, tag_of_subtag
 from trackline.models.listing import TrackingPage
-from trackline.models.refs import TrackingById, TrackingByNumber, TrackingRef
+from trackline.models.refs import TrackingById, TrackingRef
 from trackline.models.requests import CreateTracking, NotificationInput, UpdateTracking
 from trackline.models.tracking import NextCourier, TrackingRecord
 from trackline.repository.couriers import ActivatedCourierRepository
@@ -55,7 +55,8 @@ class TrackingService:
             request.tracking_number,
             slug=request.slug,
             slug_group=request.slug_group,
-            activated=self._activated_couriers(),
+            # The activated couriers matter only to detection; a given slug needs no read.
+            activated=frozenset() if request.slug else self._activated_couriers(),
             additional_fields=additional,
             origin_country_iso3=request.origin_country_iso3 or request.tracking_origin_country,
             destination_country_iso3=request.destination_country_iso3 or request.tracking_destination_country,
