@@ -3,7 +3,7 @@
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes import event_source
 from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event import APIGatewayAuthorizerEventV2
-from aws_lambda_powertools.utilities.typing import LambdaContext
+from typing import Any
 
 from trackline.services.authorization import verdict_for
 
@@ -12,5 +12,5 @@ logger = Logger()
 
 @logger.inject_lambda_context(clear_state=True)
 @event_source(data_class=APIGatewayAuthorizerEventV2)
-def handler(event: APIGatewayAuthorizerEventV2, context: LambdaContext) -> dict:
+def handler(event: APIGatewayAuthorizerEventV2, context: Any) -> dict:
     return verdict_for(event.headers)

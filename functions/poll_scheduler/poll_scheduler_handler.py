@@ -3,7 +3,7 @@
 from functools import lru_cache
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.typing import LambdaContext
+from typing import Any
 
 from trackline.services.poll_scheduler import PollScheduler
 
@@ -16,5 +16,5 @@ def scheduler() -> PollScheduler:
 
 
 @logger.inject_lambda_context(clear_state=True)
-def handler(event: dict, context: LambdaContext) -> dict:
+def handler(event: dict, context: Any) -> dict:
     return scheduler().run().model_dump()

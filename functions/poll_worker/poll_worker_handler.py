@@ -2,7 +2,7 @@
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.typing import LambdaContext
+from typing import Any
 
 from trackline.consumers.poll_queue import handle_poll_record
 
@@ -12,5 +12,5 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 
 
 @logger.inject_lambda_context(clear_state=True)
-def handler(event: dict, context: LambdaContext) -> dict:
+def handler(event: dict, context: Any) -> dict:
     return process_partial_response(event=event, record_handler=handle_poll_record, processor=processor, context=context)

@@ -1,13 +1,13 @@
 """Trackings API: trackings, last_checkpoint and notifications of the 2024-04 contract."""
 
-from aws_lambda_powertools.utilities.typing import LambdaContext
+from typing import Any
 
 from trackline.api.app import api_entry_point, create_app
-from trackline.api.trackings_routes import router
+from trackline.api.trackings_routes import ENDPOINTS
 
-app = create_app(router)
+app = create_app(ENDPOINTS)
 
 
 @api_entry_point
-def handler(event: dict, context: LambdaContext) -> dict:
+def handler(event: dict, context: Any) -> dict:
     return app.resolve(event, context)

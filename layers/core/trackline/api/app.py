@@ -1,25 +1,26 @@
-"""Builds the resolver every API function uses: routes, error mapping, OpenAPI."""
+"""Builds the resolver every API function uses: endpoints, error mapping, OpenAPI document."""
 
 from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
-from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from trackline.api.errors import register_error_handlers
 from trackline.api.guard import guarded_api
 from trackline.api.openapi import register_document_routes
+from trackline.api.routing import Endpoint, serve
 
 logger = Logger()
 
 
-def create_app(*routers: APIGatewayHttpRouter) -> APIGatewayHttpResolver:
-    app = APIGatewayHttpResolver(enable_validation=True)
-    for router in routers:
-        app.include_router(router)
+def create_app(endpoints: list[Endpoint]) -> APIGatewayHttpResolver:
+    # Requests are validated by the endpoints' own models (trackline.api.routing), not by
+    # Powertools' OpenAPI middleware, whose import would lengthen every cold start.
+    app = APIGatewayHttpResolver()
+    serve(app, endpoints)
     register_error_handlers(app)
-    register_document_routes(app, "Trackline Tracking API")
+    register_document_routes(app)
     return app
 
 

@@ -1,20 +1,13 @@
-"""Routes of the couriers function: the catalog, detection, and activation (an extension)."""
+"""Endpoints of the couriers function: the catalog, detection, and activation (an extension)."""
 
 from functools import lru_cache
-from typing import Annotated
 from urllib.parse import unquote
-
-from aws_lambda_powertools.event_handler.openapi.params import Body
-from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from trackline import API_BASE_PATH
 from trackline.api.envelope import success
-from trackline.api.openapi import documented
+from trackline.api.routing import Endpoint
 from trackline.models.requests import DetectCourierBody
-from trackline.models.responses import CourierActivationEnvelope, CourierListEnvelope
 from trackline.services.couriers import CourierService
-
-router = APIGatewayHttpRouter()
 
 COURIERS = f"{API_BASE_PATH}/couriers"
 
@@ -28,28 +21,32 @@ def courier_list(couriers: list) -> dict:
     return {"total": len(couriers), "couriers": [courier.as_contract() for courier in couriers]}
 
 
-@router.get(COURIERS, summary="The activated couriers", responses=documented(200, CourierListEnvelope, "Activated couriers"))
 def get_user_couriers():
     return success(courier_list(service().activated()))
 
 
-@router.get(f"{COURIERS}/all", summary="Every supported courier", responses=documented(200, CourierListEnvelope, "All couriers"))
 def get_all_couriers():
     return success(courier_list(service().all()))
 
 
-@router.post(f"{COURIERS}/detect", summary="Detect the courier of a tracking number", responses=documented(200, CourierListEnvelope, "Candidates, best first"))
-def detect_courier(body: Annotated[DetectCourierBody, Body()]):
+def detect_courier(body: DetectCourierBody):
     return success(courier_list(service().detect(body.tracking)))
 
 
-@router.post(f"{COURIERS}/<slug>/activate", summary="Activate a courier (Trackline extension)", responses=documented(200, CourierActivationEnvelope, "Activated"))
 def activate_courier(slug: str):
     courier = service().activate(unquote(slug).strip().lower())
     return success({"courier": courier.as_contract(), "active": True})
 
 
-@router.post(f"{COURIERS}/<slug>/deactivate", summary="Deactivate a courier (Trackline extension)", responses=documented(200, CourierActivationEnvelope, "Deactivated"))
 def deactivate_courier(slug: str):
     courier = service().deactivate(unquote(slug).strip().lower())
     return success({"courier": courier.as_contract(), "active": False})
+
+
+ENDPOINTS: list[Endpoint] = [
+    Endpoint("GET", COURIERS, get_user_couriers, "The activated couriers", "CourierListEnvelope", errors=()),
+    Endpoint("GET", f"{COURIERS}/all", get_all_couriers, "Every supported courier", "CourierListEnvelope", errors=()),
+    Endpoint("POST", f"{COURIERS}/detect", detect_courier, "Detect the courier of a tracking number", "CourierListEnvelope", body=DetectCourierBody, errors=()),
+    Endpoint("POST", f"{COURIERS}/<slug>/activate", activate_courier, "Activate a courier (Trackline extension)", "CourierActivationEnvelope", errors=()),
+    Endpoint("POST", f"{COURIERS}/<slug>/deactivate", deactivate_courier, "Deactivate a courier (Trackline extension)", "CourierActivationEnvelope", errors=()),
+]

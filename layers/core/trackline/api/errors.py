@@ -5,7 +5,6 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from botocore.exceptions import BotoCoreError, ClientError
 
 from trackline.api.envelope import failure
@@ -88,10 +87,6 @@ def register_error_handlers(app: APIGatewayHttpResolver) -> None:
     @app.exception_handler(TracklineError)
     def _domain(error: TracklineError) -> Response:
         return failure(error)
-
-    @app.exception_handler(RequestValidationError)
-    def _invalid(error: RequestValidationError) -> Response:
-        return failure(domain_error_from_validation(list(error.errors())))
 
     @app.not_found
     def _unknown_route(_: NotFoundError) -> Response:

@@ -1,17 +1,13 @@
-"""Routes of the trackings function: trackings, last_checkpoint and notifications, each in both
-addressing forms (by id, and by slug + tracking number with the additional fields as query)."""
+"""Endpoints of the trackings function: trackings, last_checkpoint and notifications, each in
+both addressing forms (by id, and by slug + tracking number with the additional fields as query)."""
 
 from functools import lru_cache
-from typing import Annotated
 from urllib.parse import unquote
-
-from aws_lambda_powertools.event_handler.openapi.params import Body, Query
-from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from trackline import API_BASE_PATH
 from trackline.api import presenters
 from trackline.api.envelope import success
-from trackline.api.openapi import documented
+from trackline.api.routing import Endpoint
 from trackline.errors import InvalidTrackingNumber
 from trackline.models.fields import normalise_tracking_number
 from trackline.models.refs import TrackingById, TrackingByNumber, TrackingRef
@@ -25,17 +21,8 @@ from trackline.models.requests import (
     NotificationBody,
     UpdateTrackingBody,
 )
-from trackline.models.responses import (
-    LastCheckpointEnvelope,
-    NotificationEnvelope,
-    PartialTrackingEnvelope,
-    TrackingEnvelope,
-    TrackingListEnvelope,
-)
 from trackline.services.listing import filter_from_query
 from trackline.services.trackings import TrackingService
-
-router = APIGatewayHttpRouter()
 
 TRACKINGS = f"{API_BASE_PATH}/trackings"
 BY_ID = f"{TRACKINGS}/<tracking_id>"
@@ -61,144 +48,86 @@ def by_number(slug: str, tracking_number: str, query: AdditionalFieldsQuery) -> 
     return TrackingByNumber(unquote(slug).strip().lower(), number, query.additional_fields())
 
 
-Additional = Annotated[AdditionalFieldsQuery, Query()]
+def ref_of(query: AdditionalFieldsQuery, tracking_id: str | None = None, slug: str | None = None, tracking_number: str | None = None) -> TrackingRef:
+    return by_id(tracking_id) if tracking_id is not None else by_number(slug, tracking_number, query)
 
 
 # -- trackings ------------------------------------------------------------------------------
 
 
-@router.post(TRACKINGS, summary="Create a tracking", responses=documented(201, TrackingEnvelope, "Created"))
-def create_tracking(body: Annotated[CreateTrackingBody, Body()]):
+def create_tracking(body: CreateTrackingBody):
     return success({"tracking": presenters.tracking(service().create(body.tracking))}, 201)
 
 
-@router.get(TRACKINGS, summary="List trackings", responses=documented(200, TrackingListEnvelope, "A page"))
-def list_trackings(query: Annotated[ListTrackingsQuery, Query()]):
+def list_trackings(query: ListTrackingsQuery):
     fields = presenters.requested_fields(query.fields, presenters.LIST_FIELDS)
     tracking_filter = filter_from_query(query)
     page = service().list(tracking_filter, page=query.page, limit=query.limit)
     return success(presenters.tracking_list(page, query, tracking_filter, fields))
 
 
-def _get(ref: TrackingRef, query: GetTrackingQuery):
+def get_tracking(query: GetTrackingQuery, **path: str):
     fields = presenters.requested_fields(query.fields, presenters.GET_FIELDS)
     presenters.check_language(query.lang)
-    return success({"tracking": presenters.tracking(service().get(ref), fields)})
+    return success({"tracking": presenters.tracking(service().get(ref_of(query, **path)), fields)})
 
 
-@router.get(BY_ID, summary="Get a tracking by id", responses=documented(200, TrackingEnvelope, "The tracking", 404))
-def get_tracking_by_id(tracking_id: str, query: Annotated[GetTrackingQuery, Query()]):
-    return _get(by_id(tracking_id), query)
+def update_tracking(body: UpdateTrackingBody, query: AdditionalFieldsQuery, **path: str):
+    return success({"tracking": presenters.tracking(service().update(ref_of(query, **path), body.tracking))})
 
 
-@router.get(BY_NUMBER, summary="Get a tracking by slug and number", responses=documented(200, TrackingEnvelope, "The tracking", 404))
-def get_tracking_by_number(slug: str, tracking_number: str, query: Annotated[GetTrackingQuery, Query()]):
-    return _get(by_number(slug, tracking_number, query), query)
+def delete_tracking(query: AdditionalFieldsQuery, **path: str):
+    return success({"tracking": presenters.partial_tracking(service().delete(ref_of(query, **path)))})
 
 
-@router.put(BY_ID, summary="Update a tracking by id", responses=documented(200, TrackingEnvelope, "Updated", 404))
-def update_tracking_by_id(tracking_id: str, body: Annotated[UpdateTrackingBody, Body()]):
-    return success({"tracking": presenters.tracking(service().update(by_id(tracking_id), body.tracking))})
+def retrack_tracking(query: AdditionalFieldsQuery, **path: str):
+    return success({"tracking": presenters.partial_tracking(service().retrack(ref_of(query, **path)), with_active=True)})
 
 
-@router.put(BY_NUMBER, summary="Update a tracking by slug and number", responses=documented(200, TrackingEnvelope, "Updated", 404))
-def update_tracking_by_number(
-    slug: str, tracking_number: str, query: Additional, body: Annotated[UpdateTrackingBody, Body()]
-):
-    record = service().update(by_number(slug, tracking_number, query), body.tracking)
-    return success({"tracking": presenters.tracking(record)})
+def mark_tracking_completed(body: MarkCompletedBody, query: AdditionalFieldsQuery, **path: str):
+    return success({"tracking": presenters.tracking(service().mark_completed(ref_of(query, **path), body.reason))})
 
 
-@router.delete(BY_ID, summary="Delete a tracking by id", responses=documented(200, PartialTrackingEnvelope, "Deleted", 404))
-def delete_tracking_by_id(tracking_id: str):
-    return success({"tracking": presenters.partial_tracking(service().delete(by_id(tracking_id)))})
+# -- last checkpoint and notifications -------------------------------------------------------
 
 
-@router.delete(BY_NUMBER, summary="Delete a tracking by slug and number", responses=documented(200, PartialTrackingEnvelope, "Deleted", 404))
-def delete_tracking_by_number(slug: str, tracking_number: str, query: Additional):
-    record = service().delete(by_number(slug, tracking_number, query))
-    return success({"tracking": presenters.partial_tracking(record)})
-
-
-@router.post(f"{BY_ID}/retrack", summary="Retrack an inactive tracking", responses=documented(200, PartialTrackingEnvelope, "Retracked", 404))
-def retrack_tracking_by_id(tracking_id: str):
-    record = service().retrack(by_id(tracking_id))
-    return success({"tracking": presenters.partial_tracking(record, with_active=True)})
-
-
-@router.post(f"{BY_NUMBER}/retrack", summary="Retrack by slug and number", responses=documented(200, PartialTrackingEnvelope, "Retracked", 404))
-def retrack_tracking_by_number(slug: str, tracking_number: str, query: Additional):
-    record = service().retrack(by_number(slug, tracking_number, query))
-    return success({"tracking": presenters.partial_tracking(record, with_active=True)})
-
-
-@router.post(f"{BY_ID}/mark-as-completed", summary="Mark a tracking completed", responses=documented(200, TrackingEnvelope, "Completed", 404))
-def mark_completed_by_id(tracking_id: str, body: Annotated[MarkCompletedBody, Body()]):
-    record = service().mark_completed(by_id(tracking_id), body.reason)
-    return success({"tracking": presenters.tracking(record)})
-
-
-@router.post(f"{BY_NUMBER}/mark-as-completed", summary="Mark completed by slug and number", responses=documented(200, TrackingEnvelope, "Completed", 404))
-def mark_completed_by_number(
-    slug: str, tracking_number: str, query: Additional, body: Annotated[MarkCompletedBody, Body()]
-):
-    record = service().mark_completed(by_number(slug, tracking_number, query), body.reason)
-    return success({"tracking": presenters.tracking(record)})
-
-
-# -- last checkpoint ------------------------------------------------------------------------
-
-
-def _last_checkpoint(ref: TrackingRef, query: LastCheckpointQuery):
+def get_last_checkpoint(query: LastCheckpointQuery, **path: str):
     fields = presenters.requested_fields(query.fields, presenters.CHECKPOINT_FIELDS.keys())
     presenters.check_language(query.lang)
-    return success(presenters.last_checkpoint(service().get(ref), fields))
+    return success(presenters.last_checkpoint(service().get(ref_of(query, **path)), fields))
 
 
-@router.get(f"{LAST_CHECKPOINT}/<tracking_id>", summary="Last checkpoint by id", responses=documented(200, LastCheckpointEnvelope, "The last checkpoint", 404))
-def last_checkpoint_by_id(tracking_id: str, query: Annotated[LastCheckpointQuery, Query()]):
-    return _last_checkpoint(by_id(tracking_id), query)
+def get_notification_receivers(query: AdditionalFieldsQuery, **path: str):
+    return success(presenters.notification(service().get(ref_of(query, **path))))
 
 
-@router.get(f"{LAST_CHECKPOINT}/<slug>/<tracking_number>", summary="Last checkpoint by slug and number", responses=documented(200, LastCheckpointEnvelope, "The last checkpoint", 404))
-def last_checkpoint_by_number(slug: str, tracking_number: str, query: Annotated[LastCheckpointQuery, Query()]):
-    return _last_checkpoint(by_number(slug, tracking_number, query), query)
+def add_notification_receivers(body: NotificationBody, query: AdditionalFieldsQuery, **path: str):
+    return success(presenters.notification(service().add_receivers(ref_of(query, **path), body.notification)))
 
 
-# -- notifications --------------------------------------------------------------------------
+def remove_notification_receivers(body: NotificationBody, query: AdditionalFieldsQuery, **path: str):
+    return success(presenters.notification(service().remove_receivers(ref_of(query, **path), body.notification)))
 
 
-@router.get(f"{NOTIFICATIONS}/<tracking_id>", summary="Notification receivers by id", responses=documented(200, NotificationEnvelope, "Receivers", 404))
-def notifications_by_id(tracking_id: str):
-    return success(presenters.notification(service().get(by_id(tracking_id))))
+def _both_forms(method: str, by_id_path: str, by_number_path: str, handler, summary: str, response: str, **options) -> list[Endpoint]:
+    """The by-id route and the slug + number route of one operation. The by-id form takes no
+    additional fields, but its query model is the same so one handler serves both."""
+    return [
+        Endpoint(method, by_id_path, handler, f"{summary} by id", response, **options),
+        Endpoint(method, by_number_path, handler, f"{summary} by slug and tracking number", response, **options),
+    ]
 
 
-@router.get(f"{NOTIFICATIONS}/<slug>/<tracking_number>", summary="Notification receivers by slug and number", responses=documented(200, NotificationEnvelope, "Receivers", 404))
-def notifications_by_number(slug: str, tracking_number: str, query: Additional):
-    return success(presenters.notification(service().get(by_number(slug, tracking_number, query))))
-
-
-@router.post(f"{NOTIFICATIONS}/<tracking_id>/add", summary="Add receivers by id", responses=documented(200, NotificationEnvelope, "Receivers after the change", 404))
-def add_notifications_by_id(tracking_id: str, body: Annotated[NotificationBody, Body()]):
-    return success(presenters.notification(service().add_receivers(by_id(tracking_id), body.notification)))
-
-
-@router.post(f"{NOTIFICATIONS}/<slug>/<tracking_number>/add", summary="Add receivers by slug and number", responses=documented(200, NotificationEnvelope, "Receivers after the change", 404))
-def add_notifications_by_number(
-    slug: str, tracking_number: str, query: Additional, body: Annotated[NotificationBody, Body()]
-):
-    record = service().add_receivers(by_number(slug, tracking_number, query), body.notification)
-    return success(presenters.notification(record))
-
-
-@router.post(f"{NOTIFICATIONS}/<tracking_id>/remove", summary="Remove receivers by id", responses=documented(200, NotificationEnvelope, "Receivers after the change", 404))
-def remove_notifications_by_id(tracking_id: str, body: Annotated[NotificationBody, Body()]):
-    return success(presenters.notification(service().remove_receivers(by_id(tracking_id), body.notification)))
-
-
-@router.post(f"{NOTIFICATIONS}/<slug>/<tracking_number>/remove", summary="Remove receivers by slug and number", responses=documented(200, NotificationEnvelope, "Receivers after the change", 404))
-def remove_notifications_by_number(
-    slug: str, tracking_number: str, query: Additional, body: Annotated[NotificationBody, Body()]
-):
-    record = service().remove_receivers(by_number(slug, tracking_number, query), body.notification)
-    return success(presenters.notification(record))
+ENDPOINTS: list[Endpoint] = [
+    Endpoint("POST", TRACKINGS, create_tracking, "Create a tracking", "TrackingEnvelope", status=201, body=CreateTrackingBody, errors=()),
+    Endpoint("GET", TRACKINGS, list_trackings, "List trackings", "TrackingListEnvelope", query=ListTrackingsQuery, errors=()),
+    *_both_forms("GET", BY_ID, BY_NUMBER, get_tracking, "Get a tracking", "TrackingEnvelope", query=GetTrackingQuery),
+    *_both_forms("PUT", BY_ID, BY_NUMBER, update_tracking, "Update a tracking", "TrackingEnvelope", query=AdditionalFieldsQuery, body=UpdateTrackingBody),
+    *_both_forms("DELETE", BY_ID, BY_NUMBER, delete_tracking, "Delete a tracking", "PartialTrackingEnvelope", query=AdditionalFieldsQuery),
+    *_both_forms("POST", f"{BY_ID}/retrack", f"{BY_NUMBER}/retrack", retrack_tracking, "Retrack an inactive tracking", "PartialTrackingEnvelope", query=AdditionalFieldsQuery),
+    *_both_forms("POST", f"{BY_ID}/mark-as-completed", f"{BY_NUMBER}/mark-as-completed", mark_tracking_completed, "Mark a tracking completed", "TrackingEnvelope", query=AdditionalFieldsQuery, body=MarkCompletedBody),
+    *_both_forms("GET", f"{LAST_CHECKPOINT}/<tracking_id>", f"{LAST_CHECKPOINT}/<slug>/<tracking_number>", get_last_checkpoint, "Last checkpoint", "LastCheckpointEnvelope", query=LastCheckpointQuery),
+    *_both_forms("GET", f"{NOTIFICATIONS}/<tracking_id>", f"{NOTIFICATIONS}/<slug>/<tracking_number>", get_notification_receivers, "Notification receivers", "NotificationEnvelope", query=AdditionalFieldsQuery),
+    *_both_forms("POST", f"{NOTIFICATIONS}/<tracking_id>/add", f"{NOTIFICATIONS}/<slug>/<tracking_number>/add", add_notification_receivers, "Add notification receivers", "NotificationEnvelope", query=AdditionalFieldsQuery, body=NotificationBody),
+    *_both_forms("POST", f"{NOTIFICATIONS}/<tracking_id>/remove", f"{NOTIFICATIONS}/<slug>/<tracking_number>/remove", remove_notification_receivers, "Remove notification receivers", "NotificationEnvelope", query=AdditionalFieldsQuery, body=NotificationBody),
+]

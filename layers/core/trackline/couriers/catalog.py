@@ -13,13 +13,35 @@ SLUG_GROUPS_FILE = "slug_groups.json"
 LINK_PLACEHOLDER = "{tracking_number}"
 
 
+class _Catalog(Mapping[str, Courier]):
+    """Slug -> Courier, each Courier built on first use: a detection touches a handful of the
+    catalog, and building all of them would lengthen every cold start."""
+
+    def __init__(self, rows: list[dict]) -> None:
+        self._rows = {row["slug"]: row for row in sorted(rows, key=lambda row: row["slug"])}
+        if len(self._rows) != len(rows):
+            raise ValueError(f"{COURIERS_FILE} lists a slug twice")
+        self._built: dict[str, Courier] = {}
+
+    def __getitem__(self, slug: str) -> Courier:
+        courier = self._built.get(slug)
+        if courier is None:
+            courier = self._built[slug] = Courier.model_validate(self._rows[slug])
+        return courier
+
+    def __contains__(self, slug: object) -> bool:
+        return slug in self._rows
+
+    def __iter__(self):
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+
 @cache
 def couriers_by_slug() -> Mapping[str, Courier]:
-    couriers = [Courier.model_validate(row) for row in read_data_json(COURIERS_FILE)]
-    by_slug = {courier.slug: courier for courier in sorted(couriers, key=lambda c: c.slug)}
-    if len(by_slug) != len(couriers):
-        raise ValueError(f"{COURIERS_FILE} lists a slug twice")
-    return by_slug
+    return _Catalog(read_data_json(COURIERS_FILE))
 
 
 @cache

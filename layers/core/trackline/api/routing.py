@@ -1,0 +1,109 @@
+"""Endpoints as data: one table per API function, served directly and documented lazily.
+
+The serving path parses bodies and queries with the endpoint's own pydantic models and maps
+their complaints through the one error mapping; it never imports the OpenAPI machinery, which
+would cost every cold start about a tenth of a second. The OpenAPI document is built from the
+same table (and so from the same models) only when someone asks for it.
+"""
+
+import base64
+import inspect
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from pydantic import BaseModel, ValidationError
+
+from trackline.errors import InvalidJson
+
+_PATH_PARAMETER = re.compile(r"<(\w+)>")
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    path: str  # with <name> path parameters
+    handler: Callable[..., Any]  # called with the path parameters, and `body` / `query` when declared
+    summary: str
+    response: str  # name of the envelope model in trackline.models.responses, for the document
+    status: int = 200
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    errors: tuple[int, ...] = field(default=(404,))
+
+    @property
+    def path_parameters(self) -> list[str]:
+        return _PATH_PARAMETER.findall(self.path)
+
+
+def serve(app: APIGatewayHttpResolver, endpoints: list[Endpoint]) -> None:
+    for endpoint in endpoints:
+        app.route(endpoint.path, method=endpoint.method)(_served(app, endpoint))
+
+
+def _served(app: APIGatewayHttpResolver, endpoint: Endpoint) -> Callable[..., Any]:
+    def route(**path_parameters: str) -> Any:
+        arguments: dict[str, Any] = dict(path_parameters)
+        if endpoint.query is not None:
+            arguments["query"] = parse(endpoint.query, app.current_event.query_string_parameters or {}, "query")
+        if endpoint.body is not None:
+            arguments["body"] = parse(endpoint.body, _json_body(app.current_event), "body")
+        return endpoint.handler(**arguments)
+
+    route.__name__ = endpoint.handler.__name__
+    return route
+
+
+def _json_body(event: Any) -> Any:
+    raw = event.body or ""
+    if event.is_base64_encoded:
+        raw = base64.b64decode(raw).decode("utf-8", errors="replace")
+    try:
+        return json.loads(raw)
+    except ValueError as error:
+        raise InvalidJson() from error
+
+
+def parse(model: type[BaseModel], data: Any, source: str) -> BaseModel:
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        from trackline.api.errors import domain_error_from_validation
+
+        located = [{**complaint, "loc": (source, *complaint["loc"])} for complaint in error.errors()]
+        raise domain_error_from_validation(located) from None
+
+
+def documented_app(endpoints: list[Endpoint]) -> APIGatewayHttpResolver:
+    """A resolver that only describes the endpoints: each route gets a signature with the
+    endpoint's models as Body and Query, from which Powertools writes the OpenAPI document."""
+    from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+
+    from trackline.api.openapi import documented
+    from trackline.models import responses
+
+    app = APIGatewayHttpResolver(enable_validation=True)
+    for endpoint in endpoints:
+        parameters = [
+            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=str) for name in endpoint.path_parameters
+        ]
+        if endpoint.query is not None:
+            parameters.append(inspect.Parameter("query", inspect.Parameter.KEYWORD_ONLY, annotation=Annotated[endpoint.query, Query()]))
+        if endpoint.body is not None:
+            parameters.append(inspect.Parameter("body", inspect.Parameter.KEYWORD_ONLY, annotation=Annotated[endpoint.body, Body()]))
+
+        def description(**_: Any) -> None:  # described, never called
+            raise NotImplementedError
+
+        description.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+        description.__name__ = endpoint.handler.__name__
+        app.route(
+            endpoint.path,
+            method=endpoint.method,
+            summary=endpoint.summary,
+            responses=documented(endpoint.status, getattr(responses, endpoint.response), endpoint.summary, *endpoint.errors),
+        )(description)
+    return app
