@@ -13,7 +13,7 @@ import pytest
 
 from tests.support.carrier_stubs import fedex as fedex_stub
 from tests.support.carrier_stubs import ups as ups_stub
-from tests.support.moto_server import serial_moto_table
+from tests.support.moto_server import moto_process_table
 from trackline.carriers.registry import adapter_for
 from trackline.clock import iso_seconds
 from trackline.ids import new_tracking_id
@@ -110,7 +110,7 @@ def test_worker_throughput_against_a_200ms_carrier(monkeypatch, carrier):
     try:
         adapter = adapter_for(carrier, sandbox_enabled=False)
         adapter.fetch(numbers[:1])  # token and connection set-up, outside both timings
-        with serial_moto_table("WorkerBench") as endpoint:
+        with moto_process_table("WorkerBench") as endpoint:
             ddb = boto3.client("dynamodb", endpoint_url=endpoint)
             sqs = boto3.client("sqs", endpoint_url=endpoint)
             queue_url = sqs.create_queue(QueueName="bench-poll")["QueueUrl"]

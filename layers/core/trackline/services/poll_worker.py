@@ -66,7 +66,10 @@ class PollWorker:
                 return False
             try:
                 self._trackings.change(
-                    TrackingById(record.id), lambda current: self._merge(current, update, legs, now), current=record
+                    TrackingById(record.id),
+                    lambda current: self._merge(current, update, legs, now),
+                    current=record,
+                    applied=preview,
                 )
             except TrackingNotFound:
                 return False  # deleted while we asked the carrier
@@ -138,12 +141,17 @@ class PollWorker:
             record.subtag_message = SUBTAG_MESSAGES["Expired_001"]
 
 
-# What a poll always changes; anything else changing means the shipment moved.
-_POLL_BOOKKEEPING = frozenset({"tracked_count", "next_poll_at", "version", "updated_at", "last_updated_at"})
+# What a poll always changes; anything else changing means the shipment moved. Checkpoints are
+# only ever added, so their count tells whether the timeline changed.
+_NOT_COMPARED = frozenset({"tracked_count", "next_poll_at", "version", "updated_at", "last_updated_at", "checkpoints"})
 
 
 def _same_shipment(polled: TrackingRecord, stored: TrackingRecord) -> bool:
-    return polled.active and polled.model_dump(exclude=_POLL_BOOKKEEPING) == stored.model_dump(exclude=_POLL_BOOKKEEPING)
+    return (
+        polled.active
+        and len(polled.checkpoints) == len(stored.checkpoints)
+        and polled.model_dump(exclude=_NOT_COMPARED) == stored.model_dump(exclude=_NOT_COMPARED)
+    )
 
 
 def fetch_in_parallel(adapter, numbers: list[str], known: dict[str, int]) -> dict[str, ShipmentUpdate]:

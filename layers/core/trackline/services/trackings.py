@@ -191,15 +191,24 @@ class TrackingService:
         return self._repository.get_many(tracking_ids)
 
     def change(
-        self, ref: TrackingRef, apply: Callable[[TrackingRecord], None], current: TrackingRecord | None = None
+        self,
+        ref: TrackingRef,
+        apply: Callable[[TrackingRecord], None],
+        current: TrackingRecord | None = None,
+        applied: TrackingRecord | None = None,
     ) -> TrackingRecord:
         """Read, change and save under optimistic concurrency; a conflict re-reads and re-applies,
         so concurrent writers never overwrite each other's fields. `current`, when the caller has
-        just read the tracking, saves the first read."""
+        just read the tracking, saves the first read; `applied`, when the caller has already
+        applied the change to a copy of `current`, saves applying it again."""
         for attempt in range(MAX_SAVE_ATTEMPTS):
-            current = current if attempt == 0 and current is not None else self.get(ref)
-            changed = current.model_copy(deep=True)
-            apply(changed)
+            first = attempt == 0 and current is not None
+            current = current if first else self.get(ref)
+            if first and applied is not None:
+                changed = applied
+            else:
+                changed = current.model_copy(deep=True)
+                apply(changed)
             stamp = iso_seconds(utc_now())
             changed.version = current.version + 1
             changed.updated_at = changed.last_updated_at = stamp
