@@ -29,6 +29,7 @@ from datetime import datetime
 from typing import Any
 
 from trackline.carriers import http
+from trackline.models.enums import SUBTAG_EVENTS
 from trackline.carriers.reading import (
     MalformedAnswer,
     as_number,
@@ -139,20 +140,6 @@ FEDEX_DESCRIPTION_SUBTAGS: tuple[tuple[frozenset[str], tuple[str, ...], str], ..
     (frozenset({"DE", "SE", "DY"}), ("customs",), "Exception_004"),
 )
 
-# The contract's checkpoint event codes (spec §4.8) that a subtag implies.
-SUBTAG_EVENTS: dict[str, str] = {
-    "InTransit_002": "picked_up",
-    "InTransit_009": "rerouted",
-    "AvailableForPickup_001": "dropped_off_at_collection_point",
-    "AttemptFail_001": "delivery_attempt_failed",
-    "AttemptFail_002": "delivery_attempt_failed",
-    "AttemptFail_003": "delivery_attempt_failed",
-    "Delivered_003": "signed_by_customer",
-    "Exception_003": "rejected_by_customer",
-    "Exception_004": "held_by_customs",
-    "Exception_011": "returned_to_sender",
-    "Exception_012": "shipment_damaged",
-}
 # ... and the ones an eventType implies whatever the subtag.
 EVENT_TYPE_EVENTS: dict[str, str] = {"CA": "canceled", "LP": "canceled"}
 

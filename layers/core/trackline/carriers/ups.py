@@ -33,6 +33,7 @@ from typing import Any
 from urllib.parse import quote
 
 from trackline.carriers import http
+from trackline.models.enums import SUBTAG_EVENTS
 from trackline.carriers.reading import (
     MalformedAnswer,
     as_number,
@@ -111,20 +112,6 @@ UPS_DESCRIPTION_SUBTAGS: tuple[tuple[frozenset[str], tuple[str, ...], str], ...]
     (frozenset({"X"}), ("emergency",), "Exception_005"),
 )
 
-# The contract's checkpoint event codes (spec §4.8) that a subtag implies.
-SUBTAG_EVENTS: dict[str, str] = {
-    "InTransit_002": "picked_up",
-    "InTransit_009": "rerouted",
-    "AvailableForPickup_001": "dropped_off_at_collection_point",
-    "AttemptFail_001": "delivery_attempt_failed",
-    "AttemptFail_002": "delivery_attempt_failed",
-    "AttemptFail_003": "delivery_attempt_failed",
-    "Delivered_003": "signed_by_customer",
-    "Exception_003": "rejected_by_customer",
-    "Exception_004": "held_by_customs",
-    "Exception_011": "returned_to_sender",
-    "Exception_012": "shipment_damaged",
-}
 # ... and the ones a status type implies whatever the subtag.
 TYPE_EVENTS: dict[str, str] = {"MV": "canceled"}
 

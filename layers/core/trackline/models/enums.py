@@ -56,6 +56,21 @@ SUBTAG_MESSAGES: dict[str, str] = {
     "Expired_001": "Expired",
 }
 
+# The contract's checkpoint event codes (spec §4.8) that a sub-status implies.
+SUBTAG_EVENTS: dict[str, str] = {
+    "InTransit_002": "picked_up",
+    "InTransit_009": "rerouted",
+    "AvailableForPickup_001": "dropped_off_at_collection_point",
+    "AttemptFail_001": "delivery_attempt_failed",
+    "AttemptFail_002": "delivery_attempt_failed",
+    "AttemptFail_003": "delivery_attempt_failed",
+    "Delivered_003": "signed_by_customer",
+    "Exception_003": "rejected_by_customer",
+    "Exception_004": "held_by_customs",
+    "Exception_011": "returned_to_sender",
+    "Exception_012": "shipment_damaged",
+}
+
 RETURN_TO_SENDER_SUBTAGS = frozenset({"Exception_010", "Exception_011"})
 
 
