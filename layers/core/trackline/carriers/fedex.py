@@ -207,19 +207,17 @@ class FedexAdapter:
             "includeDetailedScans": True,
             "trackingInfo": [{"trackingNumberInfo": {"trackingNumber": number}} for number in batch],
         }
-        for _ in range(2):  # the second time with a fresh token, after a 401
-            status, body = http.request(
+        return self._tokens.send(
+            lambda token: http.request(
                 "POST",
                 self._base + TRACK_PATH,
-                headers={"authorization": f"Bearer {self._tokens.token()}", "x-locale": LOCALE},
+                headers={"authorization": f"Bearer {token}", "x-locale": LOCALE},
                 json_body=payload,
                 timeout=self._timeout,
                 accept_statuses=frozenset({401, 404}),
-            )
-            if status != 401:
-                return status, body
-            self._tokens.forget()
-        raise CarrierError("FedEx refused a freshly issued token (401)", retryable=True)
+            ),
+            carrier="FedEx",
+        )
 
 
 def parse_track_response(batch: list[str], body: Any, *, status: int = 200) -> dict[str, ShipmentUpdate]:

@@ -3,6 +3,8 @@
 import threading
 import time
 from base64 import b64encode
+from collections.abc import Callable
+from typing import Any
 
 from trackline.carriers import http
 from trackline.carriers.base import CarrierError
@@ -25,6 +27,18 @@ class TokenCache:
             if self._token is None or time.monotonic() >= self._expires_at:
                 self._refresh()
             return self._token
+
+    def send(
+        self, request: Callable[[str], tuple[int, Any]], *, carrier: str, refused_is_retryable: bool = True
+    ) -> tuple[int, Any]:
+        """`request(token)` with the cached token; after a 401 (the token expired or was revoked
+        before its announced expiry) once more with a fresh one."""
+        for _ in range(2):
+            status, body = request(self.token())
+            if status != 401:
+                return status, body
+            self.forget()
+        raise CarrierError(f"{carrier} refused a freshly issued token (401)", retryable=refused_is_retryable)
 
     def forget(self) -> None:
         """Drop the token after the carrier said it expired; the next call gets a new one."""

@@ -176,24 +176,21 @@ class UpsAdapter:
         if self._tokens is None:
             raise CarrierError("UPS needs a client id and secret", retryable=False)
         url = self._base + TRACK_PATH + quote(number, safe="")
-        for _ in range(2):  # the second time with a fresh token, after a 401
-            headers = {
-                "authorization": f"Bearer {self._tokens.token()}",
-                "transId": uuid.uuid4().hex,  # at most 32 characters
-                "transactionSrc": TRANSACTION_SOURCE,
-            }
-            status, body = http.request(
+        return self._tokens.send(
+            lambda token: http.request(
                 "GET",
                 url,
-                headers=headers,
+                headers={
+                    "authorization": f"Bearer {token}",
+                    "transId": uuid.uuid4().hex,  # at most 32 characters
+                    "transactionSrc": TRANSACTION_SOURCE,
+                },
                 query={"locale": LOCALE, "returnSignature": "false"},
                 timeout=self._timeout,
                 accept_statuses=frozenset({401, 404}),
-            )
-            if status != 401:
-                return status, body
-            self._tokens.forget()
-        raise CarrierError("UPS refused a freshly issued token (401)", retryable=True)
+            ),
+            carrier="UPS",
+        )
 
 
 def parse_track_response(number: str, body: Any) -> ShipmentUpdate:

@@ -276,22 +276,16 @@ class UspsAdapter:
     def _track(self, number: str) -> ShipmentUpdate:
         if self._tokens is None:
             raise CarrierError("USPS needs a client_id and a client_secret", retryable=False)
-        status, body = self._get(number)
-        if status == 401:
-            # The token expired or was revoked before our cached expiry: get a new one, once.
-            self._tokens.forget()
-            status, body = self._get(number)
-            if status == 401:
-                raise CarrierError("USPS refused a freshly issued access token", retryable=False)
+        status, body = self._tokens.send(lambda token: self._get(number, token), carrier="USPS", refused_is_retryable=False)
         if status in (400, 404) or _is_error_body(body):
             return _error_outcome(number, status, body)
         return parse_tracking(number, body)
 
-    def _get(self, number: str) -> tuple[int, Any]:
+    def _get(self, number: str, token: str) -> tuple[int, Any]:
         return http.request(
             "GET",
             self._base + TRACKING_PATH + quote(number, safe=""),
-            headers={"authorization": f"Bearer {self._tokens.token()}"},
+            headers={"authorization": f"Bearer {token}"},
             query={"expand": "DETAIL"},
             timeout=self._timeout,
             accept_statuses=frozenset({400, 401, 404}),
