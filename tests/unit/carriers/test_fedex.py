@@ -1,9 +1,9 @@
 """The FedEx adapter against a stub of FedEx's Track API on 127.0.0.1."""
 
-import urllib.request
-from urllib.parse import urlsplit
 
 import pytest
+
+from tests.support.contract import EVENT_TAGS
 
 from tests.support.carrier_stubs import fedex as stubs
 from tests.support.carrier_stubs.fedex import CLIENT_ID, CLIENT_SECRET, IN_TRANSIT_NUMBER, JOURNEY_NUMBER, FedexStub
@@ -18,32 +18,6 @@ from trackline.carriers.fedex import (
     classify,
 )
 from trackline.models.enums import SUBTAG_MESSAGES
-
-# Spec §4.8: each checkpoint event code and the tag it belongs to.
-EVENT_TAGS = {
-    "rerouted": "InTransit", "picked_up": "InTransit", "dropped_off_at_collection_point": "AvailableForPickup",
-    "delivery_attempt_failed": "AttemptFail", "redelivery_scheduled": "AttemptFail",
-    "delivered_to_a_location": "Delivered", "delivered_to_neighbor": "Delivered", "signed_by_customer": "Delivered",
-    **dict.fromkeys(
-        ["held_by_customs", "misrouted", "rejected_by_customer", "return_to_sender_requested", "returned_to_sender",
-         "shipment_lost", "canceled", "shipment_damaged"],
-        "Exception",
-    ),
-}
-
-
-@pytest.fixture(autouse=True)
-def loopback_only(monkeypatch):
-    """Every HTTP request of these tests goes to 127.0.0.1, never to FedEx."""
-    real_urlopen = urllib.request.urlopen
-
-    def guarded(request, *args, **kwargs):
-        url = request.full_url if isinstance(request, urllib.request.Request) else request
-        assert urlsplit(url).hostname == "127.0.0.1", url
-        return real_urlopen(request, *args, **kwargs)
-
-    monkeypatch.setattr(urllib.request, "urlopen", guarded)
-
 
 @pytest.fixture(scope="module")
 def server():

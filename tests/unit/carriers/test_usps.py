@@ -1,37 +1,16 @@
 """The USPS adapter against a stub of USPS's OAuth and Tracking 3.0 APIs on 127.0.0.1."""
 
-import socket
 from datetime import UTC, datetime
 
 import pytest
+
+from tests.support.contract import EVENT_TAGS
 
 from tests.support.carrier_stubs import usps as stub_usps
 from tests.support.carrier_stubs.usps import UspsStub
 from trackline.carriers.base import CarrierError, CarrierSettings
 from trackline.carriers.usps import EVENT_CODES, EVENT_TYPE_PHRASES, STATUS_CATEGORIES, UspsAdapter, classify, parse_tracking
 from trackline.models.enums import SUBTAG_MESSAGES, tag_of_subtag
-
-# Spec §4.8: checkpoint event code -> the tag it belongs to.
-CONTRACT_EVENTS = {
-    "rerouted": "InTransit", "picked_up": "InTransit", "dropped_off_at_collection_point": "AvailableForPickup",
-    "delivery_attempt_failed": "AttemptFail", "redelivery_scheduled": "AttemptFail", "delivered_to_a_location": "Delivered",
-    "delivered_to_neighbor": "Delivered", "signed_by_customer": "Delivered", "held_by_customs": "Exception",
-    "misrouted": "Exception", "rejected_by_customer": "Exception", "return_to_sender_requested": "Exception",
-    "returned_to_sender": "Exception", "shipment_lost": "Exception", "canceled": "Exception", "shipment_damaged": "Exception",
-}
-
-
-@pytest.fixture(autouse=True)
-def loopback_only(monkeypatch):
-    """Tests never reach beyond 127.0.0.1."""
-    real = socket.create_connection
-
-    def guarded(address, *args, **kwargs):
-        assert address[0] in ("127.0.0.1", "localhost"), f"a test tried to reach {address[0]}"
-        return real(address, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "create_connection", guarded)
-
 
 @pytest.fixture(scope="module")
 def running_stub():
@@ -390,4 +369,4 @@ def test_every_rule_uses_a_contract_subtag_and_a_matching_event_code():
     for rule in rules:
         assert rule.subtag in SUBTAG_MESSAGES
         if rule.event:
-            assert CONTRACT_EVENTS[rule.event] == tag_of_subtag(rule.subtag)
+            assert EVENT_TAGS[rule.event] == tag_of_subtag(rule.subtag)
