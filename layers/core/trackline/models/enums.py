@@ -128,6 +128,13 @@ ADDITIONAL_FIELDS: tuple[str, ...] = (
     "tracking_state",
 )
 
+class HasAdditionalFields:
+    """Models that carry the additional fields: the ones that are set, by name."""
+
+    def additional_fields(self) -> dict[str, str]:
+        return {name: value for name in ADDITIONAL_FIELDS if (value := getattr(self, name, None))}
+
+
 # Languages the by-id GET accepts for `lang`.
 CHECKPOINT_LANGUAGES = frozenset(
     "en fr fr-CA ar bg ca hr cs da nl et tl fi de el he hi hu id it ja ko lv lt ms pl pt ro ru "

@@ -5,7 +5,7 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from trackline.models.enums import ADDITIONAL_FIELDS, CompletionReason, DeliveryType, SlugGroup, Tag
+from trackline.models.enums import CompletionReason, HasAdditionalFields, DeliveryType, SlugGroup, Tag
 from trackline.models.fields import (
     CalendarDate,
     CompactDate,
@@ -32,7 +32,7 @@ class RequestModel(BaseModel):
     model_config = ConfigDict(defer_build=True, extra="ignore", use_enum_values=True)
 
 
-class AdditionalFieldsInput(RequestModel):
+class AdditionalFieldsInput(HasAdditionalFields, RequestModel):
     tracking_account_number: ShortText | None = None
     tracking_key: ShortText | None = None
     tracking_ship_date: CompactDate | None = None
@@ -40,9 +40,6 @@ class AdditionalFieldsInput(RequestModel):
     tracking_origin_country: CountryIso3 | None = None
     tracking_destination_country: CountryIso3 | None = None
     tracking_state: ShortText | None = None
-
-    def additional_fields(self) -> dict[str, str]:
-        return {name: value for name in ADDITIONAL_FIELDS if (value := getattr(self, name))}
 
 
 class NextCourierInput(RequestModel):

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from trackline.models.enums import ADDITIONAL_FIELDS, Tag
+from trackline.models.enums import HasAdditionalFields, Tag
 
 
 class ContractModel(BaseModel):
@@ -82,7 +82,7 @@ class CarbonEmissions(ContractModel):
     value: float | None = None
 
 
-class Tracking(ContractModel):
+class Tracking(HasAdditionalFields, ContractModel):
     id: str | None = None
     created_at: str | None = None
     updated_at: str | None = None
@@ -161,9 +161,6 @@ class Tracking(ContractModel):
     shipping_method: str | None = None
     failed_delivery_attempts: int | None = None
     signature_requirement: str | None = None
-
-    def additional_fields(self) -> dict[str, str]:
-        return {name: value for name in ADDITIONAL_FIELDS if (value := getattr(self, name))}
 
 
 class TrackingRecord(Tracking):

@@ -21,18 +21,8 @@ def _csv(value: str | None, *, upper: bool = False, lower: bool = False) -> tupl
     return tuple(dict.fromkeys(parts))
 
 
-def _time_or(value: str | None, default: datetime) -> str:
-    """2024-04 falls back to the default, silently, when a time does not parse."""
-    if value:
-        try:
-            moment = datetime.fromisoformat(value.replace(" ", "+"))
-            return iso_seconds(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
-        except ValueError:
-            pass
-    return iso_seconds(default)
-
-
 def _optional_time(value: str | None) -> str | None:
+    """A query time in UTC; None when absent or unparsable. A "+" decoded as a space is read back."""
     if not value:
         return None
     try:
@@ -40,6 +30,11 @@ def _optional_time(value: str | None) -> str | None:
     except ValueError:
         return None
     return iso_seconds(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+
+
+def _time_or(value: str | None, default: datetime) -> str:
+    """2024-04 falls back to the default, silently, when a time does not parse."""
+    return _optional_time(value) or iso_seconds(default)
 
 
 def filter_from_query(query: ListTrackingsQuery) -> TrackingFilter:
