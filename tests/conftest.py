@@ -32,16 +32,23 @@ def reset_cached_clients() -> None:
     from trackline.repository.dynamodb import dynamodb_client
     from trackline.settings import get_settings
 
+    from trackline.outbound.aws_clients import aws_client
+
     get_settings.cache_clear()
     dynamodb_client.cache_clear()
+    aws_client.cache_clear()
     for module_name in (
         "trackline.api.trackings_routes",
         "trackline.api.couriers_routes",
         "trackline.services.authorization",
         "trackline.consumers.poll_queue",
+        "trackline.consumers.redelivery",
+        "trackline.consumers.change_stream",
+        "trackline.consumers.notification_queue",
+        "trackline.consumers.webhook_queue",
     ):
         module = __import__(module_name, fromlist=["_"])
-        for cached in ("service", "_api_keys", "_worker", "_sqs"):
+        for cached in ("service", "_api_keys", "_worker", "_sqs", "_publisher", "_notifier", "_delivery"):
             if hasattr(module, cached):
                 getattr(module, cached).cache_clear()
 

@@ -9,7 +9,7 @@ from tests.support.handlers import LambdaContext, load_handler
 from trackline.carriers import registry
 from trackline.carriers.base import CarrierError
 from trackline.carriers.sandbox import SandboxAdapter
-from trackline.consumers import poll_queue
+from trackline.consumers import poll_queue, redelivery
 
 
 class RateLimitedCarrier(SandboxAdapter):
@@ -22,7 +22,7 @@ class RateLimitedCarrier(SandboxAdapter):
 @pytest.fixture
 def worker_handler(pipeline):
     poll_queue._worker.cache_clear()
-    poll_queue._sqs.cache_clear()
+    redelivery._sqs.cache_clear()
     return load_handler("poll_worker", "poll_worker_handler")
 
 
@@ -76,8 +76,8 @@ def test_a_failing_batch_is_reported_alone_retried_with_backoff_then_dead_letter
     sqs.send_message(QueueUrl=queue, MessageBody=json.dumps({"slug": "sandbox", "tracking_ids": [good["id"]]}))
     sqs.send_message(QueueUrl=queue, MessageBody=json.dumps({"slug": "ups", "tracking_ids": [bad["id"]]}))
     delays = []
-    real_change = poll_queue._sqs().change_message_visibility
-    monkeypatch.setattr(poll_queue._sqs(), "change_message_visibility", lambda **kw: delays.append(kw["VisibilityTimeout"]) or real_change(**kw))
+    real_change = redelivery._sqs().change_message_visibility
+    monkeypatch.setattr(redelivery._sqs(), "change_message_visibility", lambda **kw: delays.append(kw["VisibilityTimeout"]) or real_change(**kw))
 
     delivered, failed = deliver(worker_handler, queue)
     assert len(delivered) == 2 and len(failed) == 1, "only the failing message is reported"

@@ -5,16 +5,36 @@ function that is wired wrongly fails at its first request instead of writing som
 """
 
 from functools import lru_cache
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+
+from trackline.models.enums import Tag
 
 
 class SettingsError(RuntimeError):
     """The environment does not describe a usable deployment."""
 
 
+def _comma_list(value: object) -> object:
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(",") if part.strip())
+    return value
+
+
+TagSet = Annotated[frozenset[Tag], BeforeValidator(_comma_list)]
+UrlList = Annotated[tuple[str, ...], BeforeValidator(_comma_list), Field(max_length=10)]
+
+# The contract's defaults: customers hear about these the first time the parcel reaches them.
+DEFAULT_NOTIFY_TAGS = frozenset(
+    {Tag.IN_TRANSIT, Tag.OUT_FOR_DELIVERY, Tag.ATTEMPT_FAIL, Tag.AVAILABLE_FOR_PICKUP, Tag.DELIVERED, Tag.EXCEPTION}
+)
+DEFAULT_WEBHOOK_TAGS = frozenset(Tag) - {Tag.PENDING}
+
+
 class Settings(BaseModel):
-    model_config = ConfigDict(frozen=True, defer_build=True)
+    # hide_input_in_errors: the environment holds secrets and URLs with tokens.
+    model_config = ConfigDict(frozen=True, defer_build=True, hide_input_in_errors=True)
 
     table_name: str = Field(min_length=3, max_length=255)
     data_retention_days: int = Field(default=120, ge=1, le=3650)
@@ -27,6 +47,34 @@ class Settings(BaseModel):
     sandbox_enabled: bool = False
     poll_interval_cap_seconds: int | None = Field(default=None, ge=1)
     poll_lease_seconds: int = Field(default=900, ge=30)
+    # Notifications: where change events go, who hears about which tags, and how.
+    event_bus_name: str | None = None
+    notify_tags: TagSet = DEFAULT_NOTIFY_TAGS
+    email_sender: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    sms_enabled: bool = True
+    brand_name: str = Field(default="Trackline", min_length=1, max_length=100)
+    # Locally only: http to 127.0.0.1 for a developer's receiver. Declared before the URLs,
+    # whose check reads it.
+    webhook_allow_local_http: bool = False
+    webhook_urls: UrlList = ()
+    webhook_tags: TagSet = DEFAULT_WEBHOOK_TAGS
+    webhook_secret: SecretStr | None = None
+    webhook_secret_arn: str | None = None
+    webhook_queue_url: str | None = None
+
+    @field_validator("webhook_urls")
+    @classmethod
+    def _refuse_disallowed_webhook_urls(cls, urls: tuple[str, ...], info) -> tuple[str, ...]:
+        from trackline.outbound.webhook_addresses import check_webhook_url
+
+        allow_local_http = bool(info.data.get("webhook_allow_local_http"))
+        return tuple(check_webhook_url(url, allow_local_http=allow_local_http) for url in urls)
+
+    @model_validator(mode="after")
+    def _webhooks_need_a_secret(self) -> "Settings":
+        if self.webhook_urls and not (self.webhook_secret or self.webhook_secret_arn):
+            raise ValueError("webhook URLs are configured without a webhook secret")
+        return self
 
 
 _ENVIRONMENT_NAMES = {
@@ -39,6 +87,17 @@ _ENVIRONMENT_NAMES = {
     "sandbox_enabled": "SANDBOX_ENABLED",
     "poll_interval_cap_seconds": "POLL_INTERVAL",
     "poll_lease_seconds": "POLL_LEASE_SECONDS",
+    "event_bus_name": "EVENT_BUS_NAME",
+    "notify_tags": "NOTIFY_TAGS",
+    "email_sender": "EMAIL_SENDER",
+    "sms_enabled": "SMS_ENABLED",
+    "brand_name": "BRAND_NAME",
+    "webhook_urls": "WEBHOOK_URLS",
+    "webhook_tags": "WEBHOOK_TAGS",
+    "webhook_secret": "WEBHOOK_SECRET",
+    "webhook_secret_arn": "WEBHOOK_SECRET_ARN",
+    "webhook_queue_url": "WEBHOOK_QUEUE_URL",
+    "webhook_allow_local_http": "WEBHOOK_ALLOW_LOCAL_HTTP",
 }
 
 
@@ -47,8 +106,14 @@ def settings_from(environ: dict[str, str]) -> Settings:
     try:
         return Settings.model_validate(values)
     except ValidationError as error:
-        names = ", ".join(_ENVIRONMENT_NAMES[str(e["loc"][0])] for e in error.errors())
-        raise SettingsError(f"invalid or missing environment: {names}") from error
+        raise SettingsError("invalid or missing environment: " + "; ".join(_describe(e) for e in error.errors())) from error
+
+
+def _describe(error: dict) -> str:
+    # Values are never echoed: the environment holds secrets.
+    name = _ENVIRONMENT_NAMES[str(error["loc"][0])] if error["loc"] else "configuration"
+    reason = error.get("ctx", {}).get("error")
+    return f"{name} ({reason})" if reason else name
 
 
 @lru_cache(maxsize=1)

@@ -8,12 +8,12 @@ before the write simply means the next delivery polls again.
 
 import random
 from functools import lru_cache
-from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from trackline.carriers.base import CarrierError
+from trackline.consumers.redelivery import delay_redelivery
 from trackline.models.polling import PollMessage
 from trackline.services.poll_worker import PollWorker
 from trackline.settings import get_settings
@@ -27,13 +27,6 @@ MAX_DELAY = 900
 @lru_cache(maxsize=1)
 def _worker() -> PollWorker:
     return PollWorker()
-
-
-@lru_cache(maxsize=1)
-def _sqs() -> Any:
-    import boto3
-
-    return boto3.client("sqs")
 
 
 def backoff_seconds(receive_count: int, retry_after: float | None) -> int:
@@ -54,15 +47,5 @@ def handle_poll_record(record: SQSRecord) -> None:
             "Carrier request failed; the batch will be retried",
             extra={"carrier": message.slug, "retryable": error.retryable, "retry_in_seconds": delay, "receive_count": receive_count},
         )
-        _delay_redelivery(record.receipt_handle, delay)
+        delay_redelivery(get_settings().poll_queue_url, record.receipt_handle, delay)
         raise
-
-
-def _delay_redelivery(receipt_handle: str, seconds: int) -> None:
-    queue_url = get_settings().poll_queue_url
-    if not queue_url:
-        return
-    try:
-        _sqs().change_message_visibility(QueueUrl=queue_url, ReceiptHandle=receipt_handle, VisibilityTimeout=seconds)
-    except Exception:  # the default visibility timeout still brings it back
-        logger.exception("Could not delay the redelivery")

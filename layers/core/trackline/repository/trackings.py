@@ -277,6 +277,11 @@ class TrackingRepository(TableRepository):
             record.tracked_count = max(record.tracked_count or 0, state.get("tracked_count", 0))
         return record
 
+    @classmethod
+    def record_from_image(cls, image: dict[str, Any] | None) -> TrackingRecord | None:
+        """A tracking from a stream record's image (the item in DynamoDB's JSON)."""
+        return cls._record(image) if image else None
+
     @staticmethod
     def _record(item: dict[str, Any]) -> TrackingRecord | None:
         document = from_item(item)
