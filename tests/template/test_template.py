@@ -1,5 +1,7 @@
 """template.yaml is the single source of truth: these checks hold it to the design's rules."""
 
+import json
+
 from pathlib import Path
 
 import pytest
@@ -64,8 +66,30 @@ def test_iam_policies_name_actions_and_resources_explicitly():
     for name, statement in _statements():
         actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
         assert all("*" not in action for action in actions), f"{name}: wildcard action"
+        if "NotResource" in statement:
+            # Only SMS, which has no ARN: every resource except the SNS topics.
+            assert actions == ["sns:Publish"], f"{name}: NotResource is for SMS only"
+            assert getattr(statement["NotResource"], "value", "") == "arn:${AWS::Partition}:sns:*:*:*"
+            continue
         resources_ = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
         assert all(resource != "*" for resource in resources_), f"{name}: wildcard resource"
+
+
+def test_the_notification_functions_write_only_their_own_bookkeeping():
+    for function in ("NotifierFunction", "WebhookSenderFunction"):
+        for statement in (s for n, s in _statements() if n == function and any(a.startswith("dynamodb:") for a in s["Action"])):
+            leading = statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+            writes = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"} & set(statement["Action"])
+            assert leading == (["IDEMPOTENCY#*", "ANNOUNCED#*"] if writes else ["TRACKING#*"]), function
+    sends = [s for n, s in _statements() if n == "NotifierFunction" and s["Action"] == ["ses:SendEmail"]]
+    assert sends[0]["Condition"]["StringEquals"]["ses:FromAddress"].value == "EmailSender"
+
+
+def test_the_change_stream_reads_only_tracking_items():
+    event = functions["ChangeStreamFunction"]["Properties"]["Events"]["TableStream"]["Properties"]
+    assert json.loads(event["FilterCriteria"]["Filters"][0]["Pattern"]) == {"dynamodb": {"Keys": {"sk": {"S": ["TRACKING"]}}}}
+    assert event["FunctionResponseTypes"] == ["ReportBatchItemFailures"] and event["BisectBatchOnFunctionError"] is True
+    assert resources["WebhookQueue"]["Properties"]["RedrivePolicy"]["maxReceiveCount"] == 14
 
 
 def test_the_authorizer_reads_only_api_keys():

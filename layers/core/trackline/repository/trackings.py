@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 import zlib
@@ -279,8 +280,9 @@ class TrackingRepository(TableRepository):
 
     @classmethod
     def record_from_image(cls, image: dict[str, Any] | None) -> TrackingRecord | None:
-        """A tracking from a stream record's image (the item in DynamoDB's JSON)."""
-        return cls._record(image) if image else None
+        """A tracking from a stream record's image (the item in DynamoDB's JSON, as Lambda
+        delivers it: binary values base64-encoded)."""
+        return cls._record({name: _binary_decoded(value) for name, value in image.items()}) if image else None
 
     @staticmethod
     def _record(item: dict[str, Any]) -> TrackingRecord | None:
@@ -292,6 +294,18 @@ class TrackingRepository(TableRepository):
         for name in _INTERNAL_ATTRIBUTES:
             document.pop(name, None)
         return TrackingRecord.model_validate(document)
+
+
+def _binary_decoded(value: dict[str, Any]) -> dict[str, Any]:
+    if isinstance(value.get("B"), str):
+        return {"B": base64.b64decode(value["B"])}
+    if "BS" in value:
+        return {"BS": [base64.b64decode(item) if isinstance(item, str) else item for item in value["BS"]]}
+    if "L" in value:
+        return {"L": [_binary_decoded(item) for item in value["L"]]}
+    if "M" in value:
+        return {"M": {name: _binary_decoded(item) for name, item in value["M"].items()}}
+    return value
 
 
 def _polled(record: TrackingRecord) -> bool:
