@@ -2,7 +2,9 @@
 
 Modules: template (template.yaml -> tables, functions, routes), aws (embedded moto),
 runtime (in-process Lambda), gateway (API Gateway HTTP API), events (schedule timers and SQS
-pumps), stack (LocalStack), apikeys (`make apikey`).
+pumps), streams (DynamoDB stream pumps) with filters (Lambda FilterCriteria), event_rules
+(EventBridge buses and rules), email_identities (SES), secret_values (GenerateSecretString),
+outbox (sent e-mail and SMS as files), stack (LocalStack), apikeys (`make apikey`).
 """
 
 from typing import Any

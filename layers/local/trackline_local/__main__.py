@@ -9,10 +9,18 @@ Configuration by environment, each with a default:
     CARRIER_<SLUG>_BASE_URL / _API_KEY / _CLIENT_ID / _CLIENT_SECRET  carrier access, as they are
     POWERTOOLS_LOG_LEVEL  overrides the template's LogLevel default when set
     AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL  use that DynamoDB instead of the embedded one
-      (queues and secrets stay in the embedded moto)
+      (queues, secrets, event buses, e-mail and SMS stay in the embedded moto)
+    WEBHOOK_URL    one URL or several, comma separated, that receive the webhooks (the functions'
+                   WEBHOOK_URLS); http to 127.0.0.1 is allowed locally (WEBHOOK_ALLOW_LOCAL_HTTP)
+    WEBHOOK_SECRET the signing secret (WEBHOOK_SECRET); unset: the template's generated
+                   WebhookSecret, printed at start so that a receiver can verify signatures
+    EMAIL_SENDER   the EmailSender parameter (notifications@trackline.localhost)
+
+A configuration the functions would refuse (trackline.settings) stops the start: the reason is
+printed and the exit status is 2.
 
 While it runs, .local/stack.json (base_url, dynamodb_endpoint, table_name, region, ...) tells other
-commands (`make apikey`) where the stack is; .local/outbox/ receives emails and SMS.
+commands (`make apikey`) where the stack is; .local/outbox/ receives every e-mail and SMS sent.
 """
 
 from __future__ import annotations
@@ -33,6 +41,7 @@ DEFAULT_PORT = 3000
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_POLL_INTERVAL = 60.0
 DEFAULT_SANDBOX_ENABLED = "true"
+EXIT_BAD_CONFIGURATION = 2
 _TRUE = {"1", "true", "t", "yes", "y", "on"}  # what the core settings read as true
 
 
@@ -74,6 +83,33 @@ def sandbox_patterns() -> str:
     return f"SBX + 6-30 letters/digits: {described}, SBXNF... never found, other delivered"
 
 
+def webhook_urls(raw: str) -> str:
+    """WEBHOOK_URL as the functions' WEBHOOK_URLS: comma separated, no blanks."""
+    return ",".join(part.strip() for part in raw.split(",") if part.strip())
+
+
+def _webhook_line(stack: LocalStack) -> str:
+    urls = stack.environment.get("WEBHOOK_URLS", "")
+    if not urls:
+        return "none (set WEBHOOK_URL to receive them)"
+    if stack.environment.get("WEBHOOK_SECRET"):
+        return f"{urls}  (secret from WEBHOOK_SECRET)"
+    secret_arn = stack.environment.get("WEBHOOK_SECRET_ARN")
+    try:
+        secret = stack.secret_value(secret_arn) if secret_arn else None
+    except Exception:  # noqa: BLE001 - the banner still shows the rest
+        secret = None
+    return f"{urls}  (signing secret {secret})" if secret else urls
+
+
+def _is_settings_error(exc: BaseException) -> bool:
+    try:
+        from trackline.settings import SettingsError
+    except ImportError:
+        return False
+    return isinstance(exc, SettingsError)
+
+
 def _banner_lines(stack: LocalStack, poll_interval: float, sandbox: str,
                   state_dir: Path) -> list[str]:
     try:
@@ -99,7 +135,9 @@ def _banner_lines(stack: LocalStack, poll_interval: float, sandbox: str,
         f"{cap}s)",
         f"  carriers           {carrier_line}",
         f"  sandbox courier    {sandbox_line}",
-        f"  outbox             {state_dir / 'outbox'}",
+        f"  webhooks           {_webhook_line(stack)}",
+        f"  email sender       {stack.environment.get('EMAIL_SENDER') or 'none (EMAIL_SENDER)'}",
+        f"  outbox             {state_dir / 'outbox'}  (every e-mail and SMS sent)",
         "Press Ctrl-C to stop.",
     ]
 
@@ -121,6 +159,14 @@ def main() -> int:
     overrides = {k: os.environ[k] for k in ("POWERTOOLS_LOG_LEVEL",) if os.environ.get(k)}
     sandbox = os.environ.get("SANDBOX_ENABLED", "").strip() or DEFAULT_SANDBOX_ENABLED
     overrides["SANDBOX_ENABLED"] = sandbox
+    overrides["WEBHOOK_ALLOW_LOCAL_HTTP"] = "true"  # a receiver on this machine
+    if os.environ.get("WEBHOOK_URL", "").strip():
+        overrides["WEBHOOK_URLS"] = webhook_urls(os.environ["WEBHOOK_URL"])
+    if os.environ.get("WEBHOOK_SECRET"):
+        overrides["WEBHOOK_SECRET"] = os.environ["WEBHOOK_SECRET"]
+    parameters: dict[str, str] = {}
+    if os.environ.get("EMAIL_SENDER", "").strip():
+        parameters["EmailSender"] = os.environ["EMAIL_SENDER"].strip()
 
     root = find_project_root()
     state_dir = local_dir(root)
@@ -138,7 +184,8 @@ def main() -> int:
     signal.signal(signal.SIGTERM, on_signal)
 
     stack = LocalStack(port=port, host=host, api_key=api_key, template=root / "template.yaml",
-                       environment=overrides, poll_interval=poll_interval)
+                       environment=overrides, parameters=parameters,
+                       poll_interval=poll_interval, outbox_dir=state_dir / "outbox")
     try:
         stack.start()
     except OSError as exc:
@@ -146,6 +193,9 @@ def main() -> int:
                          "(is another `make run` running? set PORT to use another port)\n")
         return 1
     except Exception as exc:  # noqa: BLE001 - e.g. an API_KEY the key service refuses
+        if _is_settings_error(exc):
+            sys.stderr.write(f"the local stack refuses this configuration: {exc}\n")
+            return EXIT_BAD_CONFIGURATION
         sys.stderr.write(f"cannot start the local stack: {type(exc).__name__}: {exc}\n")
         return 1
     try:

@@ -9,11 +9,15 @@ Public interface:
         .embedded               True when DynamoDB is moto's
         .region
         .client(service)        a boto3 client for that service at the right endpoint
+        .observe_requests(observer)  observer.wants(environ) -> bool, then
+                                observer.observe(environ, body, status, response) for each
+                                request it wants, while moto still holds its lock
+        .lock                   held while moto applies a request (read moto's state under it)
     has_configured_credentials(environ) -> bool
 
 Environment it sets (boto3 honours AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE> natively):
     AWS_ENDPOINT_URL               moto, unless set (then it names the DynamoDB to use)
-    AWS_ENDPOINT_URL_SQS, _SECRETS_MANAGER, _SNS, _SES, _SESV2   moto, always
+    AWS_ENDPOINT_URL_SQS, _SECRETS_MANAGER, _SNS, _SES, _SESV2, _EVENTBRIDGE   moto, always
     AWS_ENDPOINT_URL_DYNAMODB      the DynamoDB endpoint
     AWS_ENDPOINT_URL_DYNAMODB_STREAMS  same endpoint as DynamoDB, unless already set
     AWS_DEFAULT_REGION, AWS_REGION us-east-1 unless set
@@ -22,18 +26,27 @@ Environment it sets (boto3 honours AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVIC
 
 from __future__ import annotations
 
+import io
 import logging
 import threading
 import os
 from pathlib import Path
-from typing import Any, MutableMapping
+from typing import Any, MutableMapping, Protocol
 
 from .template import DEFAULT_REGION, apply_environment, restore_environment
 
 log = logging.getLogger("trackline_local.aws")
 
 # boto3's AWS_ENDPOINT_URL_<SERVICE> names of what the embedded moto always serves.
-EMBEDDED_SERVICES = ("SQS", "SECRETS_MANAGER", "SNS", "SES", "SESV2")
+EMBEDDED_SERVICES = ("SQS", "SECRETS_MANAGER", "SNS", "SES", "SESV2", "EVENTBRIDGE")
+
+
+class RequestObserver(Protocol):
+    def wants(self, environ: dict[str, Any]) -> bool: ...
+
+    def observe(self, environ: dict[str, Any], body: bytes, status: int,
+                response: bytes) -> None: ...
+
 
 FAKE_ACCESS_KEY_ID = "testing"
 FAKE_SECRET_ACCESS_KEY = "testing"  # noqa: S105 - moto accepts anything; never a real secret
@@ -64,8 +77,8 @@ class EmbeddedAws:
     """moto's ThreadedMotoServer on 127.0.0.1 (free port by default), plus perhaps an external
     DynamoDB.
 
-    moto always runs and always serves the queues, secrets, topics and e-mail (their
-    AWS_ENDPOINT_URL_<SERVICE> point at it), so that they exist whatever serves DynamoDB:
+    moto always runs and always serves the queues, secrets, topics, e-mail and event buses
+    (their AWS_ENDPOINT_URL_<SERVICE> point at it), so that they exist whatever serves DynamoDB:
     - AWS_ENDPOINT_URL_DYNAMODB (or AWS_ENDPOINT_URL) set: DynamoDB is there;
     - neither: moto serves DynamoDB too, and AWS_ENDPOINT_URL points at it.
     """
@@ -144,6 +157,18 @@ class EmbeddedAws:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    # -- the embedded moto ---------------------------------------------------------------------
+    def observe_requests(self, observer: RequestObserver) -> None:
+        if self._server is None:
+            raise RuntimeError("the embedded AWS is not running")
+        self._server.app.observers.append(observer)
+
+    @property
+    def lock(self) -> Any:
+        if self._server is None:
+            raise RuntimeError("the embedded AWS is not running")
+        return self._server.app.lock
+
     # -- clients -------------------------------------------------------------------------------
     def client(self, service: str, **kwargs: Any) -> Any:
         """A boto3 client at this stack's endpoint for that service."""
@@ -172,8 +197,8 @@ class SerialMotoServer:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
         from werkzeug.serving import make_server
 
-        app = _OneAtATime(DomainDispatcherApplication(create_backend_app))
-        self._server = make_server(host, port, app, threaded=True)
+        self.app = _OneAtATime(DomainDispatcherApplication(create_backend_app))
+        self._server = make_server(host, port, self.app, threaded=True)
         self._thread = threading.Thread(target=self._server.serve_forever, name="moto", daemon=True)
         self.port = self._server.server_port
         self.endpoint = f"http://{host}:{self.port}"
@@ -188,14 +213,44 @@ class SerialMotoServer:
 
 
 class _OneAtATime:
-    """WSGI wrapper: every request but an SQS long poll runs under one lock."""
+    """WSGI wrapper: every request but an SQS long poll runs under one lock; the requests an
+    observer wants are buffered, so that it sees both the request and moto's answer."""
 
     def __init__(self, app: Any) -> None:
         self._app = app
-        self._lock = threading.Lock()
+        self.lock = threading.Lock()
+        self.observers: list[RequestObserver] = []
 
     def __call__(self, environ: dict, start_response: Any) -> Any:
         if environ.get("HTTP_X_AMZ_TARGET", "").endswith("ReceiveMessage"):
             return self._app(environ, start_response)
-        with self._lock:
+        watching = [o for o in list(self.observers) if o.wants(environ)]
+        if watching:
+            return self._observed(environ, start_response, watching)
+        with self.lock:
             return self._app(environ, start_response)
+
+    def _observed(self, environ: dict, start_response: Any,
+                  observers: list[RequestObserver]) -> list[bytes]:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        status: list[str] = []
+
+        def capture(line: str, headers: list, exc_info: Any = None) -> Any:
+            status.append(line)
+            return start_response(line, headers, exc_info)
+
+        with self.lock:
+            result = self._app(environ, capture)
+            try:
+                response = b"".join(result)
+            finally:
+                getattr(result, "close", lambda: None)()
+            code = int(status[0].split()[0]) if status else 500
+            for observer in observers:
+                try:
+                    observer.observe(environ, body, code, response)
+                except Exception:  # noqa: BLE001 - an observer never breaks the request
+                    log.exception("request observer failed")
+        return [response]

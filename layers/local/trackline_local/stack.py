@@ -5,7 +5,8 @@ Public interface:
     LocalStack(port=0, api_key=None, *, host="127.0.0.1", api_key_name="local",
                template=None, table_names=None, parameters=None, environment=None,
                region=None, access_log=True, register_api_key=True, preload=True,
-               serialize=True, poll_interval=None, event_sources=True)
+               serialize=True, poll_interval=None, event_sources=True, outbox_dir=None,
+               check_settings=True)
         with LocalStack(port=0, api_key=None) as stack: ...
         .start() -> self, .stop()
         .base_url            "http://127.0.0.1:<port>"
@@ -15,19 +16,35 @@ Public interface:
         .table_name          the TABLE_NAME the handlers see
         .table_names         logical id -> table name
         .queue_urls          logical id -> URL of every AWS::SQS::Queue (always in moto)
-        .secret_arns         logical id -> ARN of every AWS::SecretsManager::Secret (in moto)
+        .secret_arns         logical id -> ARN of every AWS::SecretsManager::Secret (in moto;
+                             GenerateSecretString gives a random one)
+        .stream_arns         logical id -> stream ARN of every table with a stream
+        .event_rules         logical id -> ARN of every AWS::Events::Rule (in moto, on its bus)
+        .email_identities    the AWS::SES::EmailIdentity identities verified (in moto)
         .poll_interval       seconds between runs of every Schedule/ScheduleV2 function (60)
         .timers, .pumps      the ScheduleTimer / SqsPump threads (see events.py)
+        .stream_pumps        the StreamPump threads, one per DynamoDB event (see streams.py)
+        .outbox              the Outbox thread (outbox.py) when outbox_dir is given, else None
         .region, .template, .functions (FunctionRegistry), .gateway, .aws, .environment
         .invoke(function_logical_id, event) -> result  (for pumps and tests)
-        .dynamodb_client(), .sqs_client(), .secrets_client()
+        .dynamodb_client(), .sqs_client(), .secrets_client(), .client(service)
+        .secret_value(logical_id_or_arn) -> str
         .state() -> dict     what .local/stack.json holds
 
 The functions' environment is the template's, resolved against the local resources (`!Ref
 PollQueue` is the local queue's URL, `!Ref` of a secret its ARN); CARRIER_* variables the
 developer has set are left as they are (they win over the template's); `environment` wins over
 both. With poll_interval given, POLL_INTERVAL=<that, whole seconds> caps every poll cadence (unless
-`environment` sets it). event_sources=False starts no timer and no pump.
+`environment` sets it). event_sources=False starts no timer and no pump. The parameters default
+to DEFAULT_PARAMETERS (an EmailSender, so that e-mail works locally) under the caller's.
+
+Before anything serves, start() refuses an environment the functions would refuse:
+trackline.settings.settings_from raises SettingsError (check_settings=False skips this).
+
+The template's event buses and rules, SES identities and `DynamoDB` events are live too: a write
+to a table with a stream reaches its function through a StreamPump, PutEvents on a bus reaches
+the rules' queues (moto delivers), and with outbox_dir every e-mail and SMS moto accepted is
+written there (outbox.py).
 
 os.environ is changed while the stack runs (endpoint, region, credentials, the functions'
 environment) and restored by stop(), which first stops the timers and pumps.
@@ -35,6 +52,7 @@ environment) and restored by stop(), which first stops the timers and pumps.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import os
@@ -45,9 +63,18 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from .aws import EmbeddedAws
+from .email_identities import ensure_email_identities
+from .event_rules import ensure_event_rules
 from .events import SCHEDULE_EVENT_TYPES, SQS_EVENT_TYPE, ScheduleTimer, SqsPump
 from .gateway import Gateway
+from .outbox import Outbox, SentEmailTap
 from .runtime import FunctionRegistry, FunctionRuntime
+from .streams import (
+    DYNAMODB_EVENT_TYPE,
+    StreamPump,
+    forget_spent_moto_iterators,
+    table_stream_arns,
+)
 from .template import (
     Intrinsic,
     Template,
@@ -61,6 +88,8 @@ from .template import (
 )
 
 DEFAULT_POLL_INTERVAL = 60.0
+# Template parameters the local stack sets unless the caller does.
+DEFAULT_PARAMETERS = {"EmailSender": "notifications@trackline.localhost"}
 # Names of the developer's environment that the template's values never replace.
 PASS_THROUGH_PREFIXES = ("CARRIER_",)
 
@@ -84,6 +113,8 @@ class LocalStack:
         serialize: bool = True,
         poll_interval: float | None = None,
         event_sources: bool = True,
+        outbox_dir: str | os.PathLike[str] | None = None,
+        check_settings: bool = True,
     ) -> None:
         self.port = port
         self.host = host
@@ -91,7 +122,7 @@ class LocalStack:
         self.api_key_name = api_key_name
         self._template_arg = template
         self.names = dict(table_names or {})
-        self.parameters = dict(parameters or {})
+        self.parameters = {**DEFAULT_PARAMETERS, **(parameters or {})}
         self.environment_overrides = dict(environment or {})
         self._region_arg = region
         self.access_log = access_log
@@ -104,6 +135,8 @@ class LocalStack:
         self._poll_interval_arg = poll_interval
         self.poll_interval = float(poll_interval or DEFAULT_POLL_INTERVAL)
         self.event_sources = event_sources
+        self.outbox_dir = Path(outbox_dir) if outbox_dir is not None else None
+        self.check_settings = check_settings
 
         self.template: Template | None = None
         self.resolver: Any = None
@@ -113,8 +146,13 @@ class LocalStack:
         self.table_names: dict[str, str] = {}
         self.queue_urls: dict[str, str] = {}
         self.secret_arns: dict[str, str] = {}
+        self.stream_arns: dict[str, str] = {}
+        self.event_rules: dict[str, str] = {}
+        self.email_identities: list[str] = []
         self.timers: list[ScheduleTimer] = []
         self.pumps: list[SqsPump] = []
+        self.stream_pumps: list[StreamPump] = []
+        self.outbox: Outbox | None = None
         self.environment: dict[str, str] = {}
         self.api_key_id: str | None = None
         self._previous_env: dict[str, str | None] = {}
@@ -142,15 +180,31 @@ class LocalStack:
         resolver = self.template.resolver(self.names, parameters=self.parameters,
                                           region=self.aws.region)
         self.resolver = resolver
+        if self.outbox_dir is not None:  # first: it must see every message
+            tap = SentEmailTap()
+            self.aws.observe_requests(tap)
+            self.outbox = Outbox(self.outbox_dir, tap=tap, lock=self.aws.lock)
+            self.outbox.start()
 
-        # Queues and secrets are always moto's, whatever serves DynamoDB; the functions'
-        # environment then names the real ones (a queue's URL, a secret's ARN).
+        # Tables first: `!GetAtt Table.StreamArn` is the real stream's ARN.
+        dynamodb = self.dynamodb_client()
+        self.table_names = ensure_tables(dynamodb, self.template, self.names, resolver=resolver)
+        self.stream_arns = table_stream_arns(dynamodb, self.table_names)
+        for lid, arn in self.stream_arns.items():
+            resolver.attrs[(lid, "StreamArn")] = arn
+
+        # Queues, secrets, buses, rules and e-mail identities are always moto's, whatever serves
+        # DynamoDB; the functions' environment then names the real ones (a queue's URL, ...).
         sqs, secrets = self.sqs_client(), self.secrets_client()
         self.queue_urls = ensure_queues(sqs, self.template, self.names, resolver=resolver)
         ensure_secrets(secrets, self.template, self.names, resolver=resolver)
         self.secret_arns = secret_arns(secrets, self.template, self.names, resolver=resolver)
         resolver.refs.update(self.queue_urls)
         resolver.refs.update(self.secret_arns)
+        self.event_rules = ensure_event_rules(self.client("events"), self.template, self.names,
+                                              resolver=resolver)
+        self.email_identities = ensure_email_identities(self.client("ses"), self.template,
+                                                        self.names, resolver=resolver)
 
         # Every handler reads its settings from os.environ: set the union before any import.
         env = self.template.environment(self.names, resolver)
@@ -160,11 +214,10 @@ class LocalStack:
         if self._poll_interval_arg is not None:
             env["POLL_INTERVAL"] = str(max(1, math.ceil(self.poll_interval)))
         env.update(self.environment_overrides)
+        if self.check_settings:
+            check_function_settings({**os.environ, **env})
         self.environment = env
         self._previous_env = apply_environment(env)
-
-        self.table_names = ensure_tables(self.dynamodb_client(), self.template, self.names,
-                                         resolver=resolver)
 
         self.functions = FunctionRegistry(self.template.functions(self.names, resolver),
                                           region=self.aws.region, account_id=resolver.account_id,
@@ -205,7 +258,11 @@ class LocalStack:
                 pump = self._sqs_pump(runtime, event)
                 if pump is not None:
                     self.pumps.append(pump)
-        for source in (*self.timers, *self.pumps):
+            for event in runtime.spec.events_of_type(DYNAMODB_EVENT_TYPE):
+                stream_pump = self._stream_pump(runtime, event, queue_by_arn)
+                if stream_pump is not None:
+                    self.stream_pumps.append(stream_pump)
+        for source in (*self.timers, *self.pumps, *self.stream_pumps):
             source.start()
 
     def _sqs_pump(self, runtime: FunctionRuntime, event: Any) -> SqsPump | None:
@@ -221,6 +278,28 @@ class LocalStack:
                        self.resolver.get_att(queue_id, "Arn"), self.sqs_client(),
                        region=self.region)
 
+    def _stream_pump(self, runtime: FunctionRuntime, event: Any,
+                     queue_by_arn: Mapping[str, str]) -> StreamPump | None:
+        if not _enabled(event.properties):
+            return None
+        table_id = event.referenced_resource("Stream")
+        stream_arn = self.stream_arns.get(table_id or "")
+        if stream_arn is None and event.properties.get("Stream") in self.stream_arns.values():
+            stream_arn = event.properties["Stream"]  # the ARN written out
+        if stream_arn is None:
+            sys.stderr.write(f"[local] {runtime.logical_id}.{event.name}: the stream "
+                             f"{event.raw_properties.get('Stream')!r} is not one of the "
+                             "template's tables' streams; nothing delivers its records\n")
+            return None
+        on_failure = self._queue_destination(
+            (event.raw_properties.get("DestinationConfig") or {}).get("OnFailure") or {},
+            queue_by_arn)
+        assert self.aws is not None
+        after_read = forget_spent_moto_iterators(self.aws.lock) if self.aws.embedded else None
+        return StreamPump(runtime, event, stream_arn, self.client("dynamodbstreams"),
+                          region=self.region, account_id=self.resolver.account_id,
+                          on_failure=on_failure, after_read=after_read)
+
     def _on_failure_destination(
         self, function_id: str, queue_by_arn: Mapping[str, str]
     ) -> Callable[[dict[str, Any]], None] | None:
@@ -229,9 +308,18 @@ class LocalStack:
         props = (self.template.resources.get(function_id) or {}).get("Properties") or {}
         raw = ((props.get("EventInvokeConfig") or {}).get("DestinationConfig") or {}) \
             .get("OnFailure") or {}
-        if raw.get("Type") != "SQS" or not raw.get("Destination"):
+        if raw.get("Type") != "SQS":
             return None
-        destination = raw["Destination"]
+        return self._queue_destination(raw, queue_by_arn)
+
+    def _queue_destination(
+        self, raw: Mapping[str, Any], queue_by_arn: Mapping[str, str]
+    ) -> Callable[[dict[str, Any]], None] | None:
+        """A sender of records to an OnFailure destination, when it is one of the template's
+        queues (an SNS destination is not delivered locally)."""
+        destination = raw.get("Destination")
+        if raw.get("Type") not in (None, "SQS") or not destination:
+            return None
         try:
             arn = self.resolver.resolve(destination)
         except Exception:  # noqa: BLE001 - an intrinsic with no local value
@@ -247,12 +335,12 @@ class LocalStack:
             record, default=str))
 
     def _stop_event_sources(self) -> None:
-        sources = [*self.timers, *self.pumps]
+        sources = [*self.timers, *self.pumps, *self.stream_pumps]
         for source in sources:
             source.request_stop()
         for source in sources:
             source.stop()
-        self.timers, self.pumps = [], []
+        self.timers, self.pumps, self.stream_pumps = [], [], []
 
     def _register_api_key(self) -> None:
         try:
@@ -269,6 +357,9 @@ class LocalStack:
         gateway, self.gateway = self.gateway, None
         if gateway is not None:
             gateway.stop()
+        outbox, self.outbox = self.outbox, None
+        if outbox is not None:  # after the functions stopped: it writes what they sent last
+            outbox.stop()
         aws, self.aws = self.aws, None
         if self._previous_env:
             restore_environment(self._previous_env)
@@ -329,9 +420,18 @@ class LocalStack:
         return self.aws.client("sqs")
 
     def secrets_client(self) -> Any:
+        return self.client("secretsmanager")
+
+    def client(self, service: str) -> Any:
+        """A boto3 client at this stack's endpoint for that service (e.g. "events", "ses")."""
         if self.aws is None:
             raise RuntimeError("the local stack is not running")
-        return self.aws.client("secretsmanager")
+        return self.aws.client(service)
+
+    def secret_value(self, secret: str) -> str:
+        """The SecretString of a template secret, by logical id or ARN."""
+        arn = self.secret_arns.get(secret, secret)
+        return self.secrets_client().get_secret_value(SecretId=arn)["SecretString"]
 
     def invoke(self, function_id: str, event: Any) -> Any:
         if self.functions is None:
@@ -347,8 +447,19 @@ class LocalStack:
             "region": self.region,
             "queue_urls": dict(self.queue_urls),
             "poll_interval": self.poll_interval,
+            "outbox_dir": str(self.outbox_dir) if self.outbox_dir is not None else None,
             "pid": os.getpid(),
         }
+
+
+def check_function_settings(environment: Mapping[str, str]) -> None:
+    """Refuse what the functions would refuse at their first request: trackline.settings raises
+    SettingsError for a missing TABLE_NAME, a webhook URL to a private address, and so on."""
+    if importlib.util.find_spec("trackline") is None:  # a project without the core package
+        return
+    from trackline.settings import settings_from
+
+    settings_from(dict(environment))
 
 
 def _enabled(properties: Mapping[str, Any]) -> bool:

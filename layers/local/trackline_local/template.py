@@ -8,10 +8,12 @@ Public interface:
     Intrinsic                     a CloudFormation intrinsic function kept as a small object
     load_yaml(path_or_text)       YAML with the CloudFormation short tags (!Ref, !GetAtt, !Sub, ...)
     Template.load(path)           the parsed template with helpers below
-    Resolver                      resolves intrinsics against local names
+    Resolver                      resolves intrinsics against local names; .named(lid) (a Name
+                                  property or the logical id), .creates(resource) (its Condition)
     ensure_tables(client, template, names=None) -> dict[logical_id, table_name]
     ensure_queues(sqs_client, template, names=None) -> dict[logical_id, queue_url]
     ensure_secrets(secrets_client, template, names=None) -> list of created secret names
+                                  (SecretString, or GenerateSecretString: see secret_values.py)
     secret_arns(secrets_client, template, names=None) -> dict[logical_id, secret_arn]
     FunctionSpec / EventSpec / HttpRoute / AuthorizerSpec / HttpApiSpec
     apply_environment(env, environ=os.environ) -> dict of previous values
@@ -35,6 +37,8 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, MutableMapping
 
 import yaml
+
+from .secret_values import secret_string
 
 log = logging.getLogger("trackline_local.template")
 
@@ -230,7 +234,28 @@ class Resolver:
             return f"{base}/{self.account_id}/{name}"
         if rtype == "AWS::SNS::Topic":
             return self._arn("sns", name)
+        if rtype == "AWS::Events::EventBus":
+            return self.named(logical_id)
+        if rtype == "AWS::Events::Rule":
+            bus = self.rule_bus_name(logical_id)
+            return self.named(logical_id) if bus == "default" else f"{bus}|{self.named(logical_id)}"
         return name
+
+    def named(self, logical_id: str) -> str:
+        """A resource's name: a local override, else its own Name property, else its logical id
+        (where CloudFormation would generate one)."""
+        if logical_id in self.names:
+            return self.names[logical_id]
+        given = ((self.template.resources.get(logical_id) or {}).get("Properties") or {}) \
+            .get("Name")
+        return str(self.resolve(given)) if given is not None else logical_id
+
+    def rule_bus_name(self, logical_id: str) -> str:
+        """The name of the event bus an AWS::Events::Rule is on (EventBusName: a name or an ARN)."""
+        raw = ((self.template.resources.get(logical_id) or {}).get("Properties") or {}) \
+            .get("EventBusName")
+        bus = self.resolve(raw) if raw is not None else None
+        return str(bus).rsplit("event-bus/", 1)[-1] if bus else "default"
 
     def get_att(self, logical_id: str, attribute: str) -> Any:
         if (logical_id, attribute) in self.attrs:
@@ -263,7 +288,12 @@ class Resolver:
         if rtype == "AWS::Logs::LogGroup" and attribute == "Arn":
             return self._arn("logs", f"log-group:{name}:*")
         if rtype == "AWS::Events::EventBus" and attribute in ("Arn", "Name"):
-            return self._arn("events", f"event-bus/{name}") if attribute == "Arn" else name
+            bus = self.named(logical_id)
+            return self._arn("events", f"event-bus/{bus}") if attribute == "Arn" else bus
+        if rtype == "AWS::Events::Rule" and attribute == "Arn":
+            bus = self.rule_bus_name(logical_id)
+            prefix = "" if bus == "default" else f"{bus}/"
+            return self._arn("events", f"rule/{prefix}{self.named(logical_id)}")
         if attribute == "Arn":
             service = rtype.split("::")[1].lower() if rtype.count("::") >= 2 else "local"
             return self._arn(service, name)
@@ -277,6 +307,11 @@ class Resolver:
                 raise UnresolvableIntrinsic(f"unknown condition {name}")
             self._conditions[name] = bool(self.resolve(spec))
         return self._conditions[name]
+
+    def creates(self, resource: Mapping[str, Any]) -> bool:
+        """Whether CloudFormation would create this resource: its Condition, if any, holds."""
+        condition = resource.get("Condition")
+        return condition is None or self.condition(str(condition))
 
     # -- resolve -------------------------------------------------------------------------------
     def resolve(self, node: Any) -> Any:
@@ -978,8 +1013,9 @@ def ensure_secrets(
     resolver: Resolver | None = None,
 ) -> list[str]:
     """Create every AWS::SecretsManager::Secret of the template that does not exist yet, with the
-    template's SecretString (locally the carriers' credentials come from the environment).
-    Returns the names of the secrets it created."""
+    template's SecretString, or a random one made as its GenerateSecretString asks (locally the
+    carriers' credentials come from the environment). Returns the names of the secrets it
+    created."""
     if not isinstance(template, Template):
         template = Template.load(template)
     resolver = resolver or template.resolver(names)
@@ -989,8 +1025,10 @@ def ensure_secrets(
         try:
             secrets_client.describe_secret(SecretId=name)
         except secrets_client.exceptions.ResourceNotFoundException:
-            secret_string = (resource.get("Properties") or {}).get("SecretString", "{}")
-            secrets_client.create_secret(Name=name, SecretString=str(resolver.resolve(secret_string)))
+            raw = resource.get("Properties") or {}
+            properties = {key: resolver.resolve(raw[key]) for key in
+                          ("SecretString", "GenerateSecretString") if key in raw}
+            secrets_client.create_secret(Name=name, SecretString=secret_string(properties))
             created.append(name)
     return created
 

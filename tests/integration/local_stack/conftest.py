@@ -6,12 +6,14 @@ Everything listens on 127.0.0.1.
 
 from __future__ import annotations
 
+import contextlib
 import io
+import os
 import sys
 import textwrap
 import types
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import pytest
 
@@ -308,3 +310,21 @@ module = types.ModuleType("trackline.services.api_keys")
 module.ApiKeyService = ApiKeyService
 sys.modules["trackline.services.api_keys"] = module
 '''
+
+
+@contextlib.contextmanager
+def isolated_aws_environment(**extra: str) -> Iterator[None]:
+    """Nothing from the outer environment may send a stack beyond 127.0.0.1; os.environ comes
+    back exactly as it was. For module-scoped stacks (monkeypatch is per test)."""
+    saved = dict(os.environ)
+    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB",
+                 "AWS_ENDPOINT_URL_DYNAMODB_STREAMS", "AWS_PROFILE", "AWS_SESSION_TOKEN",
+                 "AWS_DEFAULT_REGION", "AWS_REGION", "TABLE_NAME"):
+        os.environ.pop(name, None)
+    os.environ.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                       **extra})
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)

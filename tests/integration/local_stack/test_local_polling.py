@@ -105,8 +105,14 @@ def _scheduler_timer(stack: LocalStack) -> ScheduleTimer:
     return timer
 
 
+def _worker_pump(stack: LocalStack) -> SqsPump:
+    (pump,) = [p for p in stack.pumps if p.runtime.logical_id == "PollWorkerFunction"]
+    return pump
+
+
 def test_the_stack_wires_the_template_queues_secrets_timer_and_pump(stack: LocalStack) -> None:
-    assert set(stack.queue_urls) == {"PollQueue", "PollDeadLetterQueue", "SchedulerFailureQueue"}
+    assert set(stack.queue_urls) == set(stack.template.resources_of_type("AWS::SQS::Queue"))
+    assert {"PollQueue", "PollDeadLetterQueue", "SchedulerFailureQueue"} <= set(stack.queue_urls)
     assert all(url.startswith(stack.endpoint_url) for url in stack.queue_urls.values())
     # !Ref PollQueue is the real local queue; !Ref of a secret its ARN (whose value is "{}")
     assert os.environ["POLL_QUEUE_URL"] == stack.queue_urls["PollQueue"]
@@ -126,8 +132,8 @@ def test_the_stack_wires_the_template_queues_secrets_timer_and_pump(stack: Local
     timer = _scheduler_timer(stack)
     assert timer.interval == POLL_INTERVAL and timer.is_alive()
     assert timer.on_failure is not None  # EventInvokeConfig OnFailure -> SchedulerFailureQueue
-    (pump,) = stack.pumps
-    assert pump.runtime.logical_id == "PollWorkerFunction" and pump.is_alive()
+    pump = _worker_pump(stack)
+    assert pump.is_alive()
     assert (pump.batch_size, pump.report_batch_item_failures) == (10, True)
 
 
@@ -177,7 +183,7 @@ def test_a_batch_that_always_fails_ends_in_the_dead_letter_queue(
     assert json.loads(message["Body"]) == {"slug": "ups", "tracking_ids": [created["id"]]}
     # it was delivered maxReceiveCount (6) times before SQS moved it
     assert int(message["Attributes"]["ApproximateReceiveCount"]) >= 6
-    (pump,) = stack.pumps
+    pump = _worker_pump(stack)
     assert pump.failures >= 6 and pump.left >= 6
     attributes = sqs.get_queue_attributes(QueueUrl=stack.queue_urls["PollQueue"],
                                           AttributeNames=["All"])["Attributes"]
@@ -315,12 +321,12 @@ def test_a_timer_never_overlaps_runs_and_survives_failures(
 
 
 def test_stop_ends_the_timers_and_pumps_within_seconds(stack: LocalStack) -> None:
-    sources = [*stack.timers, *stack.pumps]
+    sources = [*stack.timers, *stack.pumps, *stack.stream_pumps]
     assert sources and all(source.is_alive() for source in sources)
     started = time.monotonic()
     stack.stop()
     assert time.monotonic() - started < 5
     assert not any(source.is_alive() for source in sources)
-    assert stack.timers == [] and stack.pumps == []
+    assert stack.timers == [] and stack.pumps == [] and stack.stream_pumps == []
     assert "POLL_QUEUE_URL" not in os.environ or \
         os.environ["POLL_QUEUE_URL"] != stack.queue_urls["PollQueue"]
