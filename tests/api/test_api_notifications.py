@@ -84,6 +84,29 @@ def test_refused_receivers_change_nothing(bad_request, client, create, new_numbe
     assert client.notification.get_notification_by_tracking_id(created.id) == before
 
 
+def test_invalid_receivers_are_refused_by_name_everywhere_and_store_nothing(bad_request, client, create, new_number):
+    number = new_number()
+    for field, value in (("emails", ["ann@"]), ("smses", ["call me maybe"])):
+        with pytest.raises(BadRequestError) as excinfo:
+            client.tracking.create_tracking({"tracking_number": number, field: value})
+        assert field in bad_request(excinfo, 4008).message
+    assert client.tracking.get_trackings(keyword=number).pagination.total == 0
+
+    created = create(tracking_number=new_number(), emails=["a@example.com"], smses=["+85291234567"])
+    before = client.tracking.get_tracking_by_id(created.id)
+    with pytest.raises(BadRequestError) as excinfo:
+        client.tracking.update_tracking_by_id(created.id, {"title": "changed", "smses": ["+1"]})
+    assert "smses" in bad_request(excinfo, 4008).message
+    with pytest.raises(BadRequestError) as excinfo:
+        client.notification.delete_notification_by_tracking_id(created.id, {"emails": ["not an email"]})
+    assert "emails" in bad_request(excinfo, 4008).message
+    with pytest.raises(BadRequestError) as excinfo:
+        client.notification.delete_notification_by_tracking_id(created.id, {"smses": ["12"]})
+    assert "smses" in bad_request(excinfo, 4008).message
+    after = client.tracking.get_tracking_by_id(created.id)
+    assert (after.title, after.emails, after.smses) == (before.title, before.emails, before.smses)
+
+
 def test_notifications_of_an_unknown_or_malformed_tracking(bad_request, client, new_number):
     calls = [
         lambda: client.notification.get_notification_by_tracking_id("abcdefghijklmnopqrstuvwx"),
