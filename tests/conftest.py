@@ -46,9 +46,12 @@ def reset_cached_clients() -> None:
         "trackline.consumers.change_stream",
         "trackline.consumers.notification_queue",
         "trackline.consumers.webhook_queue",
+        "trackline.tracking_page.endpoint",
+        "trackline.api.estimates_routes",
+        "trackline.consumers.transit_history",
     ):
         module = __import__(module_name, fromlist=["_"])
-        for cached in ("service", "_api_keys", "_worker", "_sqs", "_publisher", "_notifier", "_delivery"):
+        for cached in ("service", "_api_keys", "_worker", "_sqs", "_publisher", "_notifier", "_delivery", "_history"):
             if hasattr(module, cached):
                 getattr(module, cached).cache_clear()
 

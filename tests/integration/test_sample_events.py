@@ -48,7 +48,11 @@ def test_sample_event_runs_through_its_handler(stack_resources, path: Path):
     if function_dir == "poll_scheduler":
         assert result["due"] == result["items_read"] == 0
         return
-    if function_dir in ("poll_worker", "change_stream", "notifier", "webhook_sender"):
+    if function_dir == "tracking_page":  # no tracking has these tokens: the friendly 404 page
+        assert result["statusCode"] == 404 and result["headers"]["Content-Type"] == "text/html; charset=utf-8"
+        assert result["body"].startswith("<!DOCTYPE html>")
+        return
+    if function_dir in ("poll_worker", "change_stream", "notifier", "webhook_sender", "transit_history"):
         assert result == {"batchItemFailures": []}
         return
     assert 200 <= result["statusCode"] < 500

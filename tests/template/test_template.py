@@ -12,7 +12,7 @@ from trackline_local.template import Template, load_yaml
 template = load_yaml(TEMPLATE)
 resources = template["Resources"]
 functions = {name: r for name, r in resources.items() if r["Type"] == "AWS::Serverless::Function"}
-PUBLIC_PATHS = {"/tracking/2024-04/openapi.json", "/tracking/2024-04/docs"}
+PUBLIC_PATHS = {"/tracking/2024-04/openapi.json", "/tracking/2024-04/docs", "/t/{token}"}  # the last: tracking pages
 
 
 def test_globals_pin_runtime_architecture_and_tracing():
@@ -92,10 +92,11 @@ def test_the_change_stream_reads_only_tracking_items():
     assert resources["WebhookQueue"]["Properties"]["RedrivePolicy"]["maxReceiveCount"] == 14
 
 
-def test_the_authorizer_reads_only_api_keys():
+def test_the_authorizer_reads_only_api_keys_and_counts_only_rate_windows():
     statements = [s for n, s in _statements() if n == "AuthorizerFunction"]
-    assert [s["Action"] for s in statements] == [["dynamodb:GetItem"]]
+    assert [s["Action"] for s in statements] == [["dynamodb:GetItem"], ["dynamodb:UpdateItem"]]
     assert statements[0]["Condition"]["ForAllValues:StringEquals"]["dynamodb:LeadingKeys"] == ["APIKEYS"]
+    assert statements[1]["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"] == ["RATELIMIT#*"]
 
 
 def test_every_api_route_is_behind_the_authorizer_except_the_public_documents():

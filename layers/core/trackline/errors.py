@@ -139,6 +139,23 @@ class PayloadTooLarge(TracklineError):
     default_message = "The request body is larger than the 1 MB this API accepts."
 
 
+class InvalidSignature(Unauthorized):
+    """A key that has an AES secret or an RSA public key sent no valid, fresh signature."""
+
+    default_message = "The request signature is missing or invalid."
+
+
+class TooManyRequests(TracklineError):
+    meta_code = 429
+    http_status = HTTPStatus.TOO_MANY_REQUESTS
+    meta_type = "TooManyRequests"
+
+    def __init__(self, limit_per_second: int) -> None:
+        super().__init__(
+            f"You have exceeded the API call rate limit. The limit is {limit_per_second} requests per second."
+        )
+
+
 class ConcurrentUpdate(TracklineError):
     """Another writer kept changing the tracking while we retried; the client may try again."""
 

@@ -40,6 +40,8 @@ class Settings(BaseModel):
     data_retention_days: int = Field(default=120, ge=1, le=3650)
     poll_shards: int = Field(default=16, ge=1, le=256)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # Requests per second per API key (the contract's default is 10), counted in the table.
+    rate_limit_per_second: int = Field(default=10, ge=1, le=10_000)
     # Polling: where due work goes, how long a Pending tracking may stay without information,
     # whether the scripted sandbox courier is polled, and (locally) a cap on every cadence.
     poll_queue_url: str | None = None
@@ -53,6 +55,11 @@ class Settings(BaseModel):
     email_sender: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     sms_enabled: bool = True
     brand_name: str = Field(default="Trackline", min_length=1, max_length=100)
+    # The public tracking page: the merchant's logo (https only, the page's one outside
+    # resource) and colour, and the base of every page link (unset: the API's own URL).
+    brand_logo_url: str | None = Field(default=None, max_length=2048, pattern=r"^https://[^\s\"'<>\\]+$")
+    brand_color: str = Field(default="#1f6feb", pattern=r"^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+    tracking_page_base_url: str | None = Field(default=None, max_length=512, pattern=r"^https?://[^\s/?#\"'<>\\]+(/[^\s?#\"'<>\\]*)?$")
     # Locally only: http to 127.0.0.1 for a developer's receiver. Declared before the URLs,
     # whose check reads it.
     webhook_allow_local_http: bool = False
@@ -61,6 +68,16 @@ class Settings(BaseModel):
     webhook_secret: SecretStr | None = None
     webhook_secret_arn: str | None = None
     webhook_queue_url: str | None = None
+    # Imports and exports: the bucket files pass through and the queue of import work (names from
+    # the template), and the limits that keep one file within one worker invocation.
+    import_bucket: str | None = None
+    import_queue_url: str | None = None
+    import_max_rows: int = Field(default=50_000, ge=1, le=1_000_000)
+    import_max_bytes: int = Field(default=52_428_800, ge=1024)
+    import_write_concurrency: int = Field(default=8, ge=1, le=64)
+    import_retention_days: int = Field(default=30, ge=1, le=3650)
+    # Lambda answers at most 6 MB; larger exports go through the bucket.
+    export_inline_bytes: int = Field(default=5_242_880, ge=1024, le=5_500_000)
 
     @field_validator("webhook_urls")
     @classmethod
@@ -82,6 +99,7 @@ _ENVIRONMENT_NAMES = {
     "data_retention_days": "DATA_RETENTION_DAYS",
     "poll_shards": "POLL_SHARDS",
     "max_body_bytes": "MAX_BODY_BYTES",
+    "rate_limit_per_second": "RATE_LIMIT_PER_SECOND",
     "poll_queue_url": "POLL_QUEUE_URL",
     "pending_expiry_days": "PENDING_EXPIRY_DAYS",
     "sandbox_enabled": "SANDBOX_ENABLED",
@@ -92,12 +110,22 @@ _ENVIRONMENT_NAMES = {
     "email_sender": "EMAIL_SENDER",
     "sms_enabled": "SMS_ENABLED",
     "brand_name": "BRAND_NAME",
+    "brand_logo_url": "BRAND_LOGO_URL",
+    "brand_color": "BRAND_COLOR",
+    "tracking_page_base_url": "TRACKING_PAGE_BASE_URL",
     "webhook_urls": "WEBHOOK_URLS",
     "webhook_tags": "WEBHOOK_TAGS",
     "webhook_secret": "WEBHOOK_SECRET",
     "webhook_secret_arn": "WEBHOOK_SECRET_ARN",
     "webhook_queue_url": "WEBHOOK_QUEUE_URL",
     "webhook_allow_local_http": "WEBHOOK_ALLOW_LOCAL_HTTP",
+    "import_bucket": "IMPORT_BUCKET",
+    "import_queue_url": "IMPORT_QUEUE_URL",
+    "import_max_rows": "IMPORT_MAX_ROWS",
+    "import_max_bytes": "IMPORT_MAX_BYTES",
+    "import_write_concurrency": "IMPORT_WRITE_CONCURRENCY",
+    "import_retention_days": "IMPORT_RETENTION_DAYS",
+    "export_inline_bytes": "EXPORT_INLINE_BYTES",
 }
 
 

@@ -4,6 +4,9 @@ Configuration by environment, each with a default:
     PORT           3000
     HOST           127.0.0.1
     API_KEY        registered under the name "local"; generated when unset
+    API_SECRET     gives that key an AES secret: every request must then be signed with it
+                   (as-signature-hmac-sha256; the SDK's authentication_type "AES")
+    RATE_LIMIT_PER_SECOND  requests per second per API key (the template's RateLimitPerSecond, 10)
     POLL_INTERVAL  seconds between poll scheduler runs (60); also caps every poll cadence
     SANDBOX_ENABLED  "true" unless set: the scripted sandbox courier is polled
     CARRIER_<SLUG>_BASE_URL / _API_KEY / _CLIENT_ID / _CLIENT_SECRET  carrier access, as they are
@@ -102,6 +105,13 @@ def _webhook_line(stack: LocalStack) -> str:
     return f"{urls}  (signing secret {secret})" if secret else urls
 
 
+def _signing_line(stack: LocalStack) -> str:
+    # The secret is the developer's own API_SECRET: named, never printed.
+    if getattr(stack, "api_secret", None):
+        return "AES: every request must be signed with API_SECRET (authentication_type AES)"
+    return "none (set API_SECRET to require AES-signed requests)"
+
+
 def _is_settings_error(exc: BaseException) -> bool:
     try:
         from trackline.settings import SettingsError
@@ -129,6 +139,9 @@ def _banner_lines(stack: LocalStack, poll_interval: float, sandbox: str,
         "Trackline local stack",
         f"  API base URL       {stack.base_url}",
         f"  API key            {stack.api_key or '(not registered)'}",
+        f"  request signing    {_signing_line(stack)}",
+        f"  rate limit         {stack.environment.get('RATE_LIMIT_PER_SECOND', '?')} requests per second per key "
+        "(RATE_LIMIT_PER_SECOND)",
         f"  DynamoDB endpoint  {stack.dynamodb_endpoint}  (table {stack.table_name})",
         f"  API docs           {stack.docs_url}",
         f"  poll interval      {poll_interval:g}s (scheduler runs; every poll cadence capped at "
@@ -152,6 +165,7 @@ def main() -> int:
     port = _env_number("PORT", DEFAULT_PORT, int)
     host = os.environ.get("HOST", "").strip() or DEFAULT_HOST
     api_key = os.environ.get("API_KEY", "").strip() or None
+    api_secret = os.environ.get("API_SECRET", "").strip() or None
     poll_interval = _env_number("POLL_INTERVAL", DEFAULT_POLL_INTERVAL, float)
     if not poll_interval > 0:
         raise SystemExit(f"POLL_INTERVAL must be a positive number of seconds, got "
@@ -167,6 +181,8 @@ def main() -> int:
     parameters: dict[str, str] = {}
     if os.environ.get("EMAIL_SENDER", "").strip():
         parameters["EmailSender"] = os.environ["EMAIL_SENDER"].strip()
+    if os.environ.get("RATE_LIMIT_PER_SECOND", "").strip():
+        parameters["RateLimitPerSecond"] = str(_env_number("RATE_LIMIT_PER_SECOND", 10, int))
 
     root = find_project_root()
     state_dir = local_dir(root)
@@ -183,7 +199,8 @@ def main() -> int:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
 
-    stack = LocalStack(port=port, host=host, api_key=api_key, template=root / "template.yaml",
+    stack = LocalStack(port=port, host=host, api_key=api_key, api_secret=api_secret,
+                       template=root / "template.yaml",
                        environment=overrides, parameters=parameters,
                        poll_interval=poll_interval, outbox_dir=state_dir / "outbox")
     try:

@@ -6,6 +6,9 @@ Target:
   otherwise the running local stack, found through .local/stack.json (written by `make run`).
 
 A new key is printed once, on create: only its hash is stored. list never prints keys or hashes.
+create --aes also generates the key's AES secret (printed once; kept in Secrets Manager, since
+verifying an HMAC needs the secret itself); create --rsa PATH registers the RSA public key in that
+PEM file. Either way the key must sign every request (as-signature-hmac-sha256 / -rsa-sha256).
 """
 
 from __future__ import annotations
@@ -88,6 +91,12 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     create = commands.add_parser("create", help="issue a new key and print it once")
     create.add_argument("name", help="who the key is for, e.g. cartrover")
+    signing = create.add_mutually_exclusive_group()
+    signing.add_argument("--aes", action="store_true",
+                         help="generate an AES secret: requests must carry as-signature-hmac-sha256")
+    signing.add_argument("--rsa", metavar="PUBLIC_KEY_PEM",
+                         help="a PEM file with the client's RSA public key: requests must carry "
+                              "as-signature-rsa-sha256")
     commands.add_parser("list", help="list keys (never the keys themselves)")
     revoke = commands.add_parser("revoke", help="revoke a key by its id or name")
     revoke.add_argument("key", metavar="KEY_ID_OR_NAME")
@@ -103,6 +112,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("a key id or name is required: make apikey REVOKE=<key id or name>",
               file=sys.stderr)
         return 2
+    public_key = None
+    if args.command == "create" and args.rsa:
+        try:
+            public_key = Path(args.rsa).read_text(encoding="utf-8")
+        except OSError as exc:
+            print(f"cannot read the RSA public key {args.rsa}: {exc}", file=sys.stderr)
+            return 2
     try:
         target = configure_target(args.table)
     except TargetError as exc:
@@ -114,19 +130,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     service = ApiKeyService()
     try:
         if args.command == "create":
-            issued = service.register(args.name.strip())
+            issued = service.register(args.name.strip(), aes_secret=args.aes or None,
+                                      rsa_public_key=public_key)
             print(f"Created API key {issued.key_id} ({issued.name}) in {target}.")
             print("Give this key to the client as its as-api-key; it is shown only now:")
             print(f"  {issued.plaintext}")
+            if issued.secret:
+                print("and this AES secret as its api_secret (authentication_type AES); it is "
+                      "shown only now too:")
+                print(f"  {issued.secret}")
+            elif issued.signature == "rsa":
+                print("Requests must be signed with the matching private key "
+                      "(authentication_type RSA).")
         elif args.command == "list":
             keys = service.list()
             if not keys:
                 print(f"No API keys in {target}.")
                 return 0
-            rows = [("KEY ID", "NAME", "CREATED", "REVOKED")]
-            rows += [(str(k.key_id), str(k.name), _when(k.created_at), _when(k.revoked_at))
+            rows = [("KEY ID", "NAME", "CREATED", "REVOKED", "SIGNING")]
+            rows += [(str(k.key_id), str(k.name), _when(k.created_at), _when(k.revoked_at),
+                      k.signature.upper() if k.signature else "-")
                      for k in keys]
-            widths = [max(len(row[i]) for row in rows) for i in range(4)]
+            widths = [max(len(row[i]) for row in rows) for i in range(5)]
             for row in rows:
                 print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
         else:

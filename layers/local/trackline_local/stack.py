@@ -6,11 +6,12 @@ Public interface:
                template=None, table_names=None, parameters=None, environment=None,
                region=None, access_log=True, register_api_key=True, preload=True,
                serialize=True, poll_interval=None, event_sources=True, outbox_dir=None,
-               check_settings=True)
+               check_settings=True, api_secret=None)
         with LocalStack(port=0, api_key=None) as stack: ...
         .start() -> self, .stop()
         .base_url            "http://127.0.0.1:<port>"
         .api_key             the plaintext key registered under api_key_name
+        .api_secret          its AES secret when given: then every request must be signed
         .dynamodb_endpoint   moto's URL or the AWS_ENDPOINT_URL[_DYNAMODB] given
         .endpoint_url        moto's URL when embedded (all other services), else None
         .table_name          the TABLE_NAME the handlers see
@@ -115,10 +116,12 @@ class LocalStack:
         event_sources: bool = True,
         outbox_dir: str | os.PathLike[str] | None = None,
         check_settings: bool = True,
+        api_secret: str | None = None,
     ) -> None:
         self.port = port
         self.host = host
         self.api_key = api_key
+        self.api_secret = api_secret  # given: the key must sign its requests with it (AES)
         self.api_key_name = api_key_name
         self._template_arg = template
         self.names = dict(table_names or {})
@@ -235,9 +238,24 @@ class LocalStack:
             access_log=self.access_log)
         self.gateway.start()
         self.port = self.gateway.port
+        self._name_tracking_pages()
 
         if self.event_sources:
             self._start_event_sources()
+
+    def _name_tracking_pages(self) -> None:
+        """Tracking page links (TRACKING_PAGE_BASE_URL) name the gateway, whose port is known
+        only once it listens, unless the caller's environment names another base. Settings read
+        before now (registering the API key) are forgotten: functions read them on first use."""
+        if "TRACKING_PAGE_BASE_URL" in self.environment_overrides:
+            return
+        previous = apply_environment({"TRACKING_PAGE_BASE_URL": self.base_url})
+        for key, value in previous.items():
+            self._previous_env.setdefault(key, value)
+        self.environment["TRACKING_PAGE_BASE_URL"] = self.base_url
+        settings = sys.modules.get("trackline.settings")
+        if settings is not None:
+            settings.get_settings.cache_clear()
 
     # -- event sources -------------------------------------------------------------------------
     def _start_event_sources(self) -> None:
@@ -348,7 +366,7 @@ class LocalStack:
         except ImportError as exc:
             sys.stderr.write(f"[local] API key not registered: {exc}\n")
             return
-        issued = ApiKeyService().register(self.api_key_name, self.api_key)
+        issued = ApiKeyService().register(self.api_key_name, self.api_key, aes_secret=self.api_secret)
         self.api_key = getattr(issued, "plaintext", None) or self.api_key
         self.api_key_id = getattr(issued, "key_id", None)
 

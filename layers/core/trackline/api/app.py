@@ -10,6 +10,7 @@ from trackline.api.errors import register_error_handlers
 from trackline.api.guard import guarded_api
 from trackline.api.openapi import register_document_routes
 from trackline.api.routing import Endpoint, serve
+from trackline.tracking_page.links import remembering_request_base_url
 
 logger = Logger()
 
@@ -25,5 +26,6 @@ def create_app(endpoints: list[Endpoint]) -> APIGatewayHttpResolver:
 
 
 def api_entry_point(handler: Callable[[dict, Any], dict]) -> Callable[[dict, Any], dict]:
-    """The decorator stack of every API function: request logging context, then the guard."""
-    return logger.inject_lambda_context(clear_state=True)(guarded_api(handler))
+    """The decorator stack of every API function: request logging context, then the guard, then
+    the API's own URL for tracking page links (where no TRACKING_PAGE_BASE_URL is set)."""
+    return logger.inject_lambda_context(clear_state=True)(guarded_api(remembering_request_base_url(handler)))

@@ -1,8 +1,10 @@
-"""What every API request passes before routing: the authorizer's verdict and the body size.
+"""What every API request passes before routing: the authorizer's verdict, the signature of a
+key that signs its requests, the key's rate limit and the body size.
 
 API Gateway HTTP APIs cannot shape an authorizer's refusal, so the authorizer lets every request
 through with its verdict in the context, and this guard answers a refused one with the contract's
-401 envelope. It fails closed: no verdict at all is a refusal too.
+401 (or 429) envelope. It fails closed: no verdict at all is a refusal too. Every answer carries
+the X-RateLimit-* headers.
 """
 
 import base64
@@ -12,14 +14,11 @@ from aws_lambda_powertools.middleware_factory import lambda_handler_decorator
 
 from trackline import API_BASE_PATH
 from trackline.api.envelope import failure_result
-from trackline.errors import PayloadTooLarge, Unauthorized
+from trackline.api.key_checks import rate_limit_headers, read_verdict, refusal, with_headers
+from trackline.errors import PayloadTooLarge
 from trackline.settings import get_settings
 
 PUBLIC_PATHS = frozenset({f"{API_BASE_PATH}/openapi.json", f"{API_BASE_PATH}/docs"})
-
-
-def authorizer_verdict(event: dict[str, Any]) -> dict[str, Any]:
-    return ((event.get("requestContext") or {}).get("authorizer") or {}).get("lambda") or {}
 
 
 def _body_size(event: dict[str, Any]) -> int:
@@ -29,8 +28,15 @@ def _body_size(event: dict[str, Any]) -> int:
 
 @lambda_handler_decorator
 def guarded_api(handler, event: dict[str, Any], context: Any) -> dict[str, Any]:
-    if event.get("rawPath") not in PUBLIC_PATHS and authorizer_verdict(event).get("authenticated") is not True:
-        return failure_result(Unauthorized())
+    verdict = read_verdict(event)
+    return with_headers(_checked(handler, event, context, verdict), rate_limit_headers(verdict))
+
+
+def _checked(handler, event: dict[str, Any], context: Any, verdict) -> dict[str, Any]:
+    if event.get("rawPath") not in PUBLIC_PATHS:
+        refused = refusal(event, verdict)
+        if refused is not None:
+            return failure_result(refused)
     if _body_size(event) > get_settings().max_body_bytes:
         return failure_result(PayloadTooLarge())
     method = (event.get("requestContext") or {}).get("http", {}).get("method")

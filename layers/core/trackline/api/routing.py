@@ -30,13 +30,19 @@ class Endpoint:
     summary: str
     response: str  # name of the envelope model in trackline.models.responses, for the document
     status: int = 200
-    body: type[BaseModel] | None = None
+    # A body model may also be given as a function that imports it: an endpoint used rarely then
+    # costs its function's cold start nothing.
+    body: type[BaseModel] | Callable[[], type[BaseModel]] | None = None
     query: type[BaseModel] | None = None
     errors: tuple[int, ...] = field(default=(404,))
 
     @property
     def path_parameters(self) -> list[str]:
         return _PATH_PARAMETER.findall(self.path)
+
+    @property
+    def body_model(self) -> type[BaseModel] | None:
+        return self.body if self.body is None or isinstance(self.body, type) else self.body()
 
 
 def serve(app: APIGatewayHttpResolver, endpoints: list[Endpoint]) -> None:
@@ -50,7 +56,7 @@ def _served(app: APIGatewayHttpResolver, endpoint: Endpoint) -> Callable[..., An
         if endpoint.query is not None:
             arguments["query"] = parse(endpoint.query, app.current_event.query_string_parameters or {}, "query")
         if endpoint.body is not None:
-            arguments["body"] = parse(endpoint.body, _json_body(app.current_event), "body")
+            arguments["body"] = parse(endpoint.body_model, _json_body(app.current_event), "body")
         return endpoint.handler(**arguments)
 
     route.__name__ = endpoint.handler.__name__
@@ -93,7 +99,7 @@ def documented_app(endpoints: list[Endpoint]) -> APIGatewayHttpResolver:
         if endpoint.query is not None:
             parameters.append(inspect.Parameter("query", inspect.Parameter.KEYWORD_ONLY, annotation=Annotated[endpoint.query, Query()]))
         if endpoint.body is not None:
-            parameters.append(inspect.Parameter("body", inspect.Parameter.KEYWORD_ONLY, annotation=Annotated[endpoint.body, Body()]))
+            parameters.append(inspect.Parameter("body", inspect.Parameter.KEYWORD_ONLY, annotation=Annotated[endpoint.body_model, Body()]))
 
         def description(**_: Any) -> None:  # described, never called
             raise NotImplementedError

@@ -7,6 +7,7 @@ from urllib.parse import unquote
 from trackline import API_BASE_PATH
 from trackline.api import presenters
 from trackline.api.envelope import success
+from trackline.api.estimates_routes import ENDPOINTS as ESTIMATE_ENDPOINTS
 from trackline.api.routing import Endpoint
 from trackline.errors import InvalidTrackingNumber
 from trackline.models.fields import normalise_tracking_number
@@ -130,4 +131,5 @@ ENDPOINTS: list[Endpoint] = [
     *_both_forms("GET", f"{NOTIFICATIONS}/<tracking_id>", f"{NOTIFICATIONS}/<slug>/<tracking_number>", get_notification_receivers, "Notification receivers", "NotificationEnvelope", query=AdditionalFieldsQuery),
     *_both_forms("POST", f"{NOTIFICATIONS}/<tracking_id>/add", f"{NOTIFICATIONS}/<slug>/<tracking_number>/add", add_notification_receivers, "Add notification receivers", "NotificationEnvelope", query=AdditionalFieldsQuery, body=NotificationBody),
     *_both_forms("POST", f"{NOTIFICATIONS}/<tracking_id>/remove", f"{NOTIFICATIONS}/<slug>/<tracking_number>/remove", remove_notification_receivers, "Remove notification receivers", "NotificationEnvelope", query=AdditionalFieldsQuery, body=NotificationBody),
+    *ESTIMATE_ENDPOINTS,  # predict-batch (trackline.api.estimates_routes)
 ]

@@ -89,7 +89,15 @@ class CreateTracking(EditableFields):
     next_couriers: list[NextCourierInput] | None = Field(default=None, max_length=1)
 
 
+def _document_empty_string_clears(schema: dict[str, Any]) -> None:
+    """The OpenAPI document says what the validator below does: any field may be sent as ""."""
+    for field_schema in schema.get("properties", {}).values():
+        field_schema.setdefault("anyOf", []).append({"const": ""})
+
+
 class UpdateTracking(EditableFields):
+    model_config = ConfigDict(json_schema_extra=_document_empty_string_clears)
+
     slug: Slug | None = None
 
     @model_validator(mode="before")

@@ -2,6 +2,7 @@
 
 from pydantic import BaseModel, ConfigDict
 
+from trackline.models.estimates import EstimateResult
 from trackline.models.tracking import Checkpoint, Tracking
 from trackline.models.enums import Tag
 
@@ -135,3 +136,12 @@ class CourierActivationData(ResponseModel):
 class CourierActivationEnvelope(ResponseModel):
     meta: Meta
     data: CourierActivationData
+
+
+class PredictBatchData(ResponseModel):
+    estimated_delivery_dates: list[EstimateResult]
+
+
+class PredictBatchEnvelope(ResponseModel):
+    meta: Meta
+    data: PredictBatchData

@@ -161,6 +161,9 @@ class Tracking(HasAdditionalFields, ContractModel):
     shipping_method: str | None = None
     failed_delivery_attempts: int | None = None
     signature_requirement: str | None = None
+    # The public tracking page (the field AfterShip names so in later versions; 2024-04
+    # clients ignore fields they do not know).
+    aftership_tracking_url: str | None = None
 
 
 class TrackingRecord(Tracking):
@@ -170,6 +173,9 @@ class TrackingRecord(Tracking):
     retrack_count: int = 0
     next_poll_at: str | None = None
     expire_at: int | None = None
+    # The secret half of the tracking page's token (trackline.tracking_page.links); never
+    # part of what the API returns, except inside aftership_tracking_url.
+    tracking_page_secret: str | None = None
 
     def contract_document(self) -> dict[str, Any]:
         """The tracking as the API returns it: every contract field, nothing internal."""

@@ -42,6 +42,21 @@ class ApiKeyRepository(TableRepository):
                 return sorted(found, key=lambda pair: pair[1].created_at)
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
+    @property
+    def table_name(self) -> str:
+        return self._table
+
+    def set_signing(self, key_hash: str, signature: str, credential_arn: str) -> None:
+        """Give a stored key a signing scheme and the reference of its credential."""
+        self.client.update_item(
+            TableName=self._table,
+            Key={"pk": {"S": keys.API_KEYS_PK}, "sk": {"S": keys.api_key_sk(key_hash)}},
+            UpdateExpression="SET #signature = :signature, credential_arn = :arn",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeNames={"#signature": "signature"},
+            ExpressionAttributeValues={":signature": {"S": signature}, ":arn": {"S": credential_arn}},
+        )
+
     def mark_revoked(self, key_hash: str, revoked_at: str) -> None:
         self.client.update_item(
             TableName=self._table,

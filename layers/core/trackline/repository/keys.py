@@ -8,6 +8,7 @@
 | API key         | APIKEYS                    | APIKEY#<sha256 of key>  |
 | active courier  | COURIERS                   | ACTIVE#<slug>           |
 | carrier budget  | BUDGET#<slug>              | MINUTE#<utc minute> / DAY#<utc day> |
+| rate counter    | RATELIMIT#<key id>         | SECOND#<epoch second>   |
 
 GSI ByCreatedAt: list_pk = TRACKINGS, list_sk = <created_at>#<id> (every tracking).
 GSI DueForPoll (sparse): poll_pk = POLL#<shard>, poll_at = <next poll time>, on poll items only.
@@ -70,3 +71,7 @@ def api_key_sk(key_hash: str) -> str:
 
 def active_courier_key(slug: str) -> dict[str, dict[str, str]]:
     return {"pk": {"S": COURIERS_PK}, "sk": {"S": f"ACTIVE#{slug}"}}
+
+
+def rate_counter_key(key_id: str, epoch_second: int) -> dict[str, dict[str, str]]:
+    return {"pk": {"S": f"RATELIMIT#{key_id}"}, "sk": {"S": f"SECOND#{epoch_second}"}}

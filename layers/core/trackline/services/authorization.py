@@ -1,15 +1,24 @@
 """The authorizer's decision for one request.
 
 Every request is let through with a verdict in the authorizer context; the API functions refuse
-the unauthenticated ones with the contract's 401 envelope (trackline.api.guard), which API
-Gateway itself could not produce.
+the unauthenticated ones with the contract's 401 envelope, and the ones over the key's rate limit
+with 429 (trackline.api.guard), which API Gateway itself could not produce.
+
+The verdict of a known key carries its rate-limit window (counted here, in the table, so the
+limit holds across Lambda instances) and, for a key that signs its requests, the scheme and a
+reference to its credential: the body, which the signature covers, reaches only the API function.
 """
 
 from collections.abc import Mapping
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+from trackline.clock import utc_now
+from trackline.models.authorization import AuthorizerVerdict
 from trackline.services.api_keys import ApiKeyService
+from trackline.services.rate_limiting import RateLimiter
+from trackline.services.request_signatures import precheck
 
 API_KEY_HEADERS = ("as-api-key", "aftership-api-key")
 
@@ -27,9 +36,39 @@ def presented_key(headers: Mapping[str, str]) -> str | None:
     return None
 
 
-def verdict_for(headers: Mapping[str, str]) -> dict[str, Any]:
+def verdict_for(headers: Mapping[str, str], now: datetime | None = None) -> dict[str, Any]:
+    now = now or utc_now()
+    limiter = RateLimiter()
     key = presented_key(headers)
     info = _api_keys().authenticate(key) if key else None
     if info is None:
-        return {"isAuthorized": True, "context": {"authenticated": False}}
-    return {"isAuthorized": True, "context": {"authenticated": True, "key_id": info.key_id, "key_name": info.name}}
+        return _let_through(AuthorizerVerdict(**_window(limiter.untouched(now))))
+    if info.signature is not None:
+        # Unsigned or stale requests are refused before they count against the key's limit, so
+        # someone holding only the key cannot spend its owner's requests.
+        refused = precheck(headers, info.signature, now)
+        if refused is not None:
+            return _let_through(AuthorizerVerdict(refusal=refused.message, **_window(limiter.untouched(now))))
+    status = limiter.admit(info.key_id, now)
+    verdict = AuthorizerVerdict(
+        authenticated=True,
+        key_id=info.key_id,
+        key_name=info.name,
+        signature=info.signature,
+        credential=info.credential_arn,
+        **_window(status),
+    )
+    return _let_through(verdict)
+
+
+def _window(status) -> dict[str, Any]:
+    return {
+        "rate_limit": status.limit,
+        "rate_remaining": status.remaining,
+        "rate_reset": status.reset,
+        "rate_limited": status.limited,
+    }
+
+
+def _let_through(verdict: AuthorizerVerdict) -> dict[str, Any]:
+    return {"isAuthorized": True, "context": verdict.context()}

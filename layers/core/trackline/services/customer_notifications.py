@@ -58,7 +58,9 @@ def facts_for(tracking: TrackingRecord, brand_name: str) -> MessageFacts:
         latest_event=latest.message if latest else None,
         latest_place=place or None,
         expected_delivery=_expected_delivery(tracking),
-        tracking_link=tracking.courier_tracking_link,
+        # The tracking page follows every leg in the customer's language; the courier's own
+        # page only for a tracking stored before tracking pages existed.
+        tracking_link=tracking.aftership_tracking_url or tracking.courier_tracking_link,
         brand_name=brand_name,
     )
 

@@ -16,9 +16,11 @@ from trackline.models.refs import TrackingById
 from trackline.models.tracking import TrackingRecord
 from trackline.repository.budgets import BudgetRepository
 from trackline.repository.trackings import PollIndex
+from trackline.repository.transit_stats import TransitStatsRepository
 from trackline.services import poll_policy
 from trackline.services.legs import add_legs, discovered_legs
 from trackline.services.shipment_progress import FINAL_TAGS, apply_update
+from trackline.services.tracking_estimates import TrackingEstimates
 from trackline.services.trackings import TrackingService
 from trackline.settings import Settings, get_settings
 
@@ -32,6 +34,7 @@ class PollWorker:
         self._trackings = trackings or TrackingService(settings=self._settings)
         self._budgets = BudgetRepository(self._settings.table_name)
         self._index = PollIndex(self._settings.table_name)
+        self._estimates = TrackingEstimates(TransitStatsRepository(self._settings.table_name))
 
     def poll(self, message: PollMessage, now: datetime | None = None) -> int:
         """Poll one batch; returns how many trackings changed. A retryable CarrierError
@@ -50,6 +53,7 @@ class PollWorker:
         updates = fetch_in_parallel(adapter, list(known), known)
         now = now or utc_now()
         leg_updates = self._poll_legs(records, now)
+        self._estimates.prefetch(records)
 
         def save(record: TrackingRecord) -> bool:
             update = updates.get(record.tracking_number) or ShipmentUpdate(tracking_number=record.tracking_number, found=False)
@@ -113,6 +117,8 @@ class PollWorker:
         for leg_slug, leg_update in legs.items():
             apply_update(record, leg_update, slug=leg_slug, now=now)
         add_legs(record, discovered_legs(record, update))
+        # The estimate rides on the same versioned write as the checkpoints that moved it.
+        self._estimates.revise(record, moved=len(record.checkpoints) > before)
         if not update.found and not legs:
             self._expire_if_silent_too_long(record, now)
         if record.tag in FINAL_TAGS:

@@ -27,6 +27,7 @@ from trackline.repository.couriers import ActivatedCourierRepository
 from trackline.repository.trackings import TrackingRepository, VersionConflict
 from trackline.services import courier_resolution
 from trackline.settings import Settings, get_settings
+from trackline.tracking_page import links
 
 # Enough for a few dozen writers racing on one tracking; each conflict means another write landed.
 MAX_SAVE_ATTEMPTS = 25
@@ -49,6 +50,23 @@ class TrackingService:
     # -- create ---------------------------------------------------------------------------
 
     def create(self, request: CreateTracking) -> TrackingRecord:
+        record = self.new_record(request)
+        self._repository.create(record)
+        return record
+
+    def new_record(
+        self,
+        request: CreateTracking,
+        *,
+        activated: frozenset[str] | None = None,
+        tracking_id: str | None = None,
+        source: str = "api",
+    ) -> TrackingRecord:
+        """The tracking a create request makes, checked by every rule of create but not stored:
+        the endpoint stores one at a time, an import in batches. An import passes the activated
+        couriers it read once for the whole file, and ids derived from the file (so that a
+        retried import finds its own trackings)."""
+        request = self._with_courier_slug(request)
         _check_exclusive_fields(request)
         additional = request.additional_fields()
         courier = courier_resolution.resolve_courier(
@@ -56,7 +74,7 @@ class TrackingService:
             slug=request.slug,
             slug_group=request.slug_group,
             # The activated couriers matter only to detection; a given slug needs no read.
-            activated=frozenset() if request.slug else self._activated_couriers(),
+            activated=frozenset() if request.slug else (self._activated_couriers() if activated is None else activated),
             additional_fields=additional,
             origin_country_iso3=request.origin_country_iso3 or request.tracking_origin_country,
             destination_country_iso3=request.destination_country_iso3 or request.tracking_destination_country,
@@ -68,7 +86,7 @@ class TrackingService:
         polled = courier.slug != courier_resolution.UNRECOGNIZED
         record = TrackingRecord(
             **request.model_dump(exclude={"slug", "slug_group", "next_couriers"}, exclude_none=True),
-            id=new_tracking_id(),
+            id=tracking_id or new_tracking_id(),
             slug=courier.slug,
             created_at=stamp,
             updated_at=stamp,
@@ -77,13 +95,13 @@ class TrackingService:
             tag=Tag.PENDING,
             subtag=PENDING_SUBTAG,
             subtag_message=SUBTAG_MESSAGES[PENDING_SUBTAG],
-            source="api",
+            source=source,
             tracked_count=0,
             return_to_sender=False,
             failed_delivery_attempts=0,
             courier_tracking_link=courier.tracking_link,
             next_couriers=[
-                NextCourier(slug=leg.slug, tracking_number=leg.tracking_number, source="api")
+                NextCourier(slug=leg.slug, tracking_number=leg.tracking_number, source=source)
                 for leg in request.next_couriers or []
             ],
             next_poll_at=stamp if polled else None,
@@ -91,8 +109,17 @@ class TrackingService:
             version=1,
         )
         record.title = record.title or record.tracking_number
-        self._repository.create(record)
+        links.give_page_link(record, self._page_base_url())
         return record
+
+    def _with_courier_slug(self, request: CreateTracking) -> CreateTracking:
+        """A carrier name where a slug is expected ("Hermes/EVRI") becomes its courier's slug;
+        the mapping is read only for a slug the catalog does not know."""
+        if not request.slug or courier_resolution.catalog().get_courier(request.slug) is not None:
+            return request
+        from trackline.services.courier_names import CourierNames
+
+        return request.model_copy(update={"slug": CourierNames(self._settings.table_name).slug_for(request.slug)})
 
     # -- read -----------------------------------------------------------------------------
 
@@ -107,6 +134,8 @@ class TrackingService:
             record = self._repository.find_by_number(ref.slug, ref.tracking_number, ref.additional_fields)
         if record is None:
             raise TrackingNotFound()
+        if record.tracking_page_secret is None:
+            record = self._with_page_link(record)
         return record
 
     def list(self, tracking_filter, *, page: int, limit: int) -> TrackingPage:
@@ -209,6 +238,7 @@ class TrackingService:
             else:
                 changed = current.model_copy(deep=True)
                 apply(changed)
+            links.give_page_link(changed, self._page_base_url())
             stamp = iso_seconds(utc_now())
             changed.version = current.version + 1
             changed.updated_at = changed.last_updated_at = stamp
@@ -221,6 +251,24 @@ class TrackingService:
 
     def _activated_couriers(self) -> frozenset[str]:
         return self._activated.slugs()
+
+    # -- the tracking page link -----------------------------------------------------------
+
+    def _page_base_url(self) -> str | None:
+        return self._settings.tracking_page_base_url or links.request_base_url()
+
+    def _with_page_link(self, record: TrackingRecord) -> TrackingRecord:
+        """A tracking stored before tracking pages existed gets its link when first read. Not a
+        change of the shipment: updated_at stays, and the stream sees nothing to announce."""
+        linked = record.model_copy(deep=True)
+        links.give_page_link(linked, self._page_base_url())
+        linked.version = record.version + 1
+        try:
+            self._repository.save(linked, expected_version=record.version, previous=record)
+        except VersionConflict:
+            # Someone else wrote it meanwhile, and every write gives the link.
+            return self._repository.get(record.id) or record
+        return linked
 
 
 def _check_exclusive_fields(request) -> None:

@@ -1,0 +1,16 @@
+"""Transit history: delivered trackings on the table stream -> lane transit histograms; failures reported per record."""
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
+from trackline.consumers.transit_history import handle_stream_record
+
+logger = Logger()
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict, context: Any) -> dict:
+    return process_partial_response(event=event, record_handler=handle_stream_record, processor=processor, context=context)
