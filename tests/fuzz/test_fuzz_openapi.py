@@ -24,7 +24,7 @@ from schemathesis.specs.openapi.checks import (
 
 API = "/tracking/2024-04"
 MIN_REQUESTS = 2000
-EXAMPLES_PER_MODE = 45  # per operation; operations with few possible inputs use fewer
+import os; EXAMPLES_PER_MODE = int(os.environ.get("FUZZ_N", 45))  # per operation; operations with few possible inputs use fewer
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance, negative_data_rejection]
 # A courier without known number formats, so any well-formed number can be created for it.
 SLUG = "aramex"
@@ -77,8 +77,7 @@ def _fuzz(strategy, app) -> None:
     run()
 
 
-def test_generated_requests_get_documented_answers_and_never_a_server_error(fuzz_stack, gateway_app, subtests):
-    gateway_app.api_key = fuzz_stack.api_key
+def test_generated_requests_get_documented_answers_and_never_a_server_error(gateway_app, subtests):
     schema = schemathesis.openapi.from_wsgi(f"{API}/openapi.json", gateway_app)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 25, [operation.label for operation in operations]

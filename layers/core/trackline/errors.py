@@ -164,6 +164,46 @@ class ConcurrentUpdate(TracklineError):
     default_message = "The tracking was changed by another request at the same time. Please retry."
 
 
+class UnknownCourierName(InvalidSlug):
+    """A courier given by a name that is neither a slug nor a carrier name known to Trackline
+    (built in, or mapped by the merchant)."""
+
+    def __init__(self, name: str, suggestions: list[tuple[str, str]]) -> None:
+        self.name = name
+        self.suggestions = [slug for slug, _ in suggestions]
+        closest = "; closest: " + ", ".join(f"{slug} ({title})" for slug, title in suggestions) if suggestions else ""
+        super().__init__(
+            f'The value of slug is invalid. "{name}" is neither a courier slug nor a known carrier name{closest}. '
+            "Map your own carrier names with POST /tracking/2024-04/courier-mappings."
+        )
+
+
+class InvalidImportFile(TracklineError):
+    """A CSV file refused as a whole; nothing of it was imported."""
+
+    meta_code = 4008
+    SHOWN = 5
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        more = f" (and {len(problems) - self.SHOWN} more)" if len(problems) > self.SHOWN else ""
+        super().__init__("The value of file is invalid. " + " ".join(problems[: self.SHOWN]) + more)
+
+
+class ImportNotFound(TracklineError):
+    meta_code = 404
+    http_status = HTTPStatus.NOT_FOUND
+    meta_type = "NotFound"
+    default_message = "The import does not exist (imports are kept for IMPORT_RETENTION_DAYS)."
+
+
+class CourierMappingNotFound(TracklineError):
+    meta_code = 404
+    http_status = HTTPStatus.NOT_FOUND
+    meta_type = "NotFound"
+    default_message = "There is no courier mapping of that carrier name."
+
+
 _ERRORS_BY_CODE: dict[int, type[TracklineError]] = {
     cls.meta_code: cls
     for cls in (

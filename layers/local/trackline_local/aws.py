@@ -17,7 +17,7 @@ Public interface:
 
 Environment it sets (boto3 honours AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE> natively):
     AWS_ENDPOINT_URL               moto, unless set (then it names the DynamoDB to use)
-    AWS_ENDPOINT_URL_SQS, _SECRETS_MANAGER, _SNS, _SES, _SESV2, _EVENTBRIDGE   moto, always
+    AWS_ENDPOINT_URL_SQS, _SECRETS_MANAGER, _SNS, _SES, _SESV2, _EVENTBRIDGE, _S3   moto, always
     AWS_ENDPOINT_URL_DYNAMODB      the DynamoDB endpoint
     AWS_ENDPOINT_URL_DYNAMODB_STREAMS  same endpoint as DynamoDB, unless already set
     AWS_DEFAULT_REGION, AWS_REGION us-east-1 unless set
@@ -38,7 +38,7 @@ from .template import DEFAULT_REGION, apply_environment, restore_environment
 log = logging.getLogger("trackline_local.aws")
 
 # boto3's AWS_ENDPOINT_URL_<SERVICE> names of what the embedded moto always serves.
-EMBEDDED_SERVICES = ("SQS", "SECRETS_MANAGER", "SNS", "SES", "SESV2", "EVENTBRIDGE")
+EMBEDDED_SERVICES = ("SQS", "SECRETS_MANAGER", "SNS", "SES", "SESV2", "EVENTBRIDGE", "S3")
 
 
 class RequestObserver(Protocol):
@@ -135,6 +135,9 @@ class EmbeddedAws:
     def _start_moto(self) -> str:
         # werkzeug logs every request at INFO; the local stack keeps quiet.
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        from .moto_transactions import install
+
+        install()  # transactions cost what they write, not a copy of the table per item
         self._server = SerialMotoServer(self.host, self.port)
         self._server.start()
         self.port = self._server.port

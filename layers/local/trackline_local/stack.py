@@ -21,6 +21,7 @@ Public interface:
                              GenerateSecretString gives a random one)
         .stream_arns         logical id -> stream ARN of every table with a stream
         .event_rules         logical id -> ARN of every AWS::Events::Rule (in moto, on its bus)
+        .buckets             logical id -> name of every AWS::S3::Bucket (in moto; see buckets.py)
         .email_identities    the AWS::SES::EmailIdentity identities verified (in moto)
         .poll_interval       seconds between runs of every Schedule/ScheduleV2 function (60)
         .timers, .pumps      the ScheduleTimer / SqsPump threads (see events.py)
@@ -64,6 +65,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from .aws import EmbeddedAws
+from .buckets import ensure_buckets
 from .email_identities import ensure_email_identities
 from .event_rules import ensure_event_rules
 from .events import SCHEDULE_EVENT_TYPES, SQS_EVENT_TYPE, ScheduleTimer, SqsPump
@@ -151,6 +153,7 @@ class LocalStack:
         self.secret_arns: dict[str, str] = {}
         self.stream_arns: dict[str, str] = {}
         self.event_rules: dict[str, str] = {}
+        self.buckets: dict[str, str] = {}
         self.email_identities: list[str] = []
         self.timers: list[ScheduleTimer] = []
         self.pumps: list[SqsPump] = []
@@ -204,6 +207,8 @@ class LocalStack:
         self.secret_arns = secret_arns(secrets, self.template, self.names, resolver=resolver)
         resolver.refs.update(self.queue_urls)
         resolver.refs.update(self.secret_arns)
+        # Buckets before rules: a rule's pattern may name a bucket (`!Ref ImportBucket`).
+        self.buckets = ensure_buckets(self.client("s3"), self.template, self.names, resolver=resolver)
         self.event_rules = ensure_event_rules(self.client("events"), self.template, self.names,
                                               resolver=resolver)
         self.email_identities = ensure_email_identities(self.client("ses"), self.template,

@@ -139,9 +139,18 @@ def test_the_timeline_is_newest_first_across_time_zones_and_legs():
             Checkpoint(checkpoint_time="not a time", message="?", slug="ups"),
         ]
     )
-    timeline = page_view(record).timeline
-    assert [entry.message for entry in timeline] == ["c", "b", "a", "?"]
-    assert [entry.courier_name for entry in timeline] == ["USPS", None, None, None]
+    view = page_view(record)
+    assert [entry.message for entry in view.timeline] == ["c", "b", "a", "?"]
+    assert [entry.courier_name for entry in view.timeline] == ["USPS", None, None, None]
+    assert [(courier.name, courier.link) for courier in view.other_couriers] == [("USPS", None)]  # no number known
+
+
+def test_every_other_leg_is_named_with_its_own_link():
+    record = _record(next_couriers=[{"slug": "usps", "tracking_number": "9400111201080805483016"}, {"slug": "ups"}],
+                     checkpoints=[Checkpoint(checkpoint_time="2024-05-01T10:00:00Z", slug="fedex"), Checkpoint(slug="usps")])
+    others = page_view(record).other_couriers
+    assert [courier.name for courier in others] == ["USPS", "Fedex"]  # the catalog's names
+    assert others[0].link.endswith("9400111201080805483016") and others[1].link is None
 
 
 def test_the_view_keeps_city_and_country_and_masks_personal_values_in_carrier_text():

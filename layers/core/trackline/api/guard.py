@@ -19,11 +19,18 @@ from trackline.errors import PayloadTooLarge
 from trackline.settings import get_settings
 
 PUBLIC_PATHS = frozenset({f"{API_BASE_PATH}/openapi.json", f"{API_BASE_PATH}/docs"})
+UPLOAD_MEDIA_TYPES = frozenset({"text/csv", "application/csv", "application/vnd.ms-excel"})
 
 
 def _body_size(event: dict[str, Any]) -> int:
     body = event.get("body") or ""
     return len(base64.b64decode(body)) if event.get("isBase64Encoded") else len(body.encode())
+
+
+def _is_upload(event: dict[str, Any]) -> bool:
+    """A file upload (a CSV import) is not JSON: an empty one must stay empty."""
+    content_type = str((event.get("headers") or {}).get("content-type") or "")
+    return content_type.split(";", 1)[0].strip().lower() in UPLOAD_MEDIA_TYPES
 
 
 @lambda_handler_decorator
@@ -40,7 +47,7 @@ def _checked(handler, event: dict[str, Any], context: Any, verdict) -> dict[str,
     if _body_size(event) > get_settings().max_body_bytes:
         return failure_result(PayloadTooLarge())
     method = (event.get("requestContext") or {}).get("http", {}).get("method")
-    if method in ("POST", "PUT", "PATCH") and not (event.get("body") or "").strip():
+    if method in ("POST", "PUT", "PATCH") and not (event.get("body") or "").strip() and not _is_upload(event):
         # An absent body is an empty object, so the body models answer with the contract's
         # "<wrapper> object is required" instead of a generic error.
         event = {**event, "body": "{}", "isBase64Encoded": False}

@@ -31,10 +31,11 @@ def register_document_routes(app: APIGatewayHttpResolver) -> None:
 
     def document() -> str:
         from trackline.api.couriers_routes import ENDPOINTS as COURIERS
+        from trackline.api.imports_routes import ENDPOINTS as IMPORTS
         from trackline.api.routing import documented_app
         from trackline.api.trackings_routes import ENDPOINTS as TRACKINGS
 
-        return documented_app(TRACKINGS + COURIERS).get_openapi_json_schema(
+        return documented_app(TRACKINGS + COURIERS + IMPORTS).get_openapi_json_schema(
             title="Trackline Tracking API",
             version=API_VERSION,
             description="AfterShip Tracking API 2024-04 compatible. Send your key in the as-api-key header.",

@@ -35,6 +35,8 @@ class Endpoint:
     body: type[BaseModel] | Callable[[], type[BaseModel]] | None = None
     query: type[BaseModel] | None = None
     errors: tuple[int, ...] = field(default=(404,))
+    # The body as sent (a CSV upload), given to the handler as a RawBody instead of parsed JSON.
+    raw_body: bool = False
 
     @property
     def path_parameters(self) -> list[str]:
@@ -57,10 +59,24 @@ def _served(app: APIGatewayHttpResolver, endpoint: Endpoint) -> Callable[..., An
             arguments["query"] = parse(endpoint.query, app.current_event.query_string_parameters or {}, "query")
         if endpoint.body is not None:
             arguments["body"] = parse(endpoint.body_model, _json_body(app.current_event), "body")
+        if endpoint.raw_body:
+            arguments["body"] = _raw_body(app.current_event)
         return endpoint.handler(**arguments)
 
     route.__name__ = endpoint.handler.__name__
     return route
+
+
+@dataclass(frozen=True)
+class RawBody:
+    content: bytes
+    content_type: str | None
+
+
+def _raw_body(event: Any) -> RawBody:
+    raw = event.body or ""
+    content = base64.b64decode(raw) if event.is_base64_encoded else raw.encode("utf-8")
+    return RawBody(content, event.headers.get("content-type"))
 
 
 def _json_body(event: Any) -> Any:

@@ -3,6 +3,13 @@
 from pydantic import BaseModel, ConfigDict
 
 from trackline.models.estimates import EstimateResult
+from trackline.models.imports import (  # noqa: F401 - the extensions' envelopes, named by their endpoints
+    CourierMappingEnvelope,
+    CourierMappingListEnvelope,
+    ExportLinkEnvelope,
+    ImportEnvelope,
+    ImportListEnvelope,
+)
 from trackline.models.tracking import Checkpoint, Tracking
 from trackline.models.enums import Tag
 

@@ -8,9 +8,12 @@
 | API key         | APIKEYS                    | APIKEY#<sha256 of key>  |
 | active courier  | COURIERS                   | ACTIVE#<slug>           |
 | carrier budget  | BUDGET#<slug>              | MINUTE#<utc minute> / DAY#<utc day> |
+| import          | IMPORT#<import id>         | IMPORT (summary), ROWS#<chunk> (row report) |
+| carrier name    | COURIERMAP                 | NAME#<normalised carrier name> |
 | rate counter    | RATELIMIT#<key id>         | SECOND#<epoch second>   |
 
-GSI ByCreatedAt: list_pk = TRACKINGS, list_sk = <created_at>#<id> (every tracking).
+GSI ByCreatedAt: list_pk = TRACKINGS, list_sk = <created_at>#<id> (every tracking); list_pk =
+IMPORTS, list_sk = <created_at>#<import id> (every import summary).
 GSI DueForPoll (sparse): poll_pk = POLL#<shard>, poll_at = <next poll time>, on poll items only.
 """
 
@@ -75,3 +78,22 @@ def active_courier_key(slug: str) -> dict[str, dict[str, str]]:
 
 def rate_counter_key(key_id: str, epoch_second: int) -> dict[str, dict[str, str]]:
     return {"pk": {"S": f"RATELIMIT#{key_id}"}, "sk": {"S": f"SECOND#{epoch_second}"}}
+
+
+# -- imports and carrier-name mappings -------------------------------------------------------
+
+IMPORTS_LIST_PK = "IMPORTS"
+IMPORT_SUMMARY_SK = "IMPORT"
+COURIER_MAPPINGS_PK = "COURIERMAP"
+
+
+def import_pk(import_id: str) -> str:
+    return f"IMPORT#{import_id}"
+
+
+def import_rows_sk(chunk: int) -> str:
+    return f"ROWS#{chunk:06d}"
+
+
+def courier_mapping_key(normalised_name: str) -> dict[str, dict[str, str]]:
+    return {"pk": {"S": COURIER_MAPPINGS_PK}, "sk": {"S": f"NAME#{normalised_name}"}}

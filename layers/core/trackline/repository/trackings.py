@@ -6,6 +6,7 @@ import base64
 import json
 import time
 import zlib
+from collections.abc import Iterator
 from typing import Any
 
 from pydantic import BaseModel
@@ -196,21 +197,7 @@ class TrackingRepository(TableRepository):
 
     def list(self, tracking_filter: TrackingFilter, *, offset: int, limit: int) -> TrackingPage:
         """One page of the newest-first list, and the total number of matches."""
-        expression = _FilterExpression(tracking_filter, int(time.time()))
-        request: dict[str, Any] = {
-            "TableName": self._table,
-            "IndexName": "ByCreatedAt",
-            "KeyConditionExpression": "list_pk = :list_pk AND list_sk BETWEEN :created_min AND :created_max",
-            "ScanIndexForward": False,
-            "ExpressionAttributeValues": {
-                ":list_pk": {"S": keys.LIST_PK},
-                ":created_min": {"S": tracking_filter.created_at_min},
-                ":created_max": {"S": f"{tracking_filter.created_at_max}#~"},
-                **expression.values,
-            },
-        }
-        request["FilterExpression"] = expression.text
-        request["ExpressionAttributeNames"] = expression.names
+        request = self._list_request(tracking_filter)
         count = 0
         page: list[TrackingRecord] = []
         while True:
@@ -222,6 +209,33 @@ class TrackingRepository(TableRepository):
             if "LastEvaluatedKey" not in response:
                 return TrackingPage(count=count, trackings=page)
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def matching(self, tracking_filter: TrackingFilter) -> Iterator[list[TrackingRecord]]:
+        """Every match of the list query, newest first, one DynamoDB page at a time (exports)."""
+        request = self._list_request(tracking_filter)
+        while True:
+            response = self.client.query(**request)
+            yield [record for item in response.get("Items", []) if (record := self._record(item))]
+            if "LastEvaluatedKey" not in response:
+                return
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def _list_request(self, tracking_filter: TrackingFilter) -> dict[str, Any]:
+        expression = _FilterExpression(tracking_filter, int(time.time()))
+        return {
+            "TableName": self._table,
+            "IndexName": "ByCreatedAt",
+            "KeyConditionExpression": "list_pk = :list_pk AND list_sk BETWEEN :created_min AND :created_max",
+            "ScanIndexForward": False,
+            "ExpressionAttributeValues": {
+                ":list_pk": {"S": keys.LIST_PK},
+                ":created_min": {"S": tracking_filter.created_at_min},
+                ":created_max": {"S": f"{tracking_filter.created_at_max}#~"},
+                **expression.values,
+            },
+            "FilterExpression": expression.text,
+            "ExpressionAttributeNames": expression.names,
+        }
 
     # -- item shapes ----------------------------------------------------------------------
 

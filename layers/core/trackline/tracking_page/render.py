@@ -101,7 +101,8 @@ def _summary(view: PageView, wording: Wording) -> str:
     step_text = wording.text("step_of", step=progress.reached, steps=len(STAGES))
     return (
         f'<section class="card summary tone-{escape(progress.tone)}">'
-        f'<p class="number">{escape(wording.labels["tracking_number"])}: <strong>{escape(view.tracking_number)}</strong></p>'
+        f'<p class="number">{escape(wording.labels["tracking_number"] + wording.labels["label_separator"])}'
+        f"<strong>{escape(view.tracking_number)}</strong></p>"
         f"<h1>{escape(wording.tag_names.get(view.tag, view.tag))}</h1>"
         f'<p class="lead">{escape(wording.summaries.get(view.tag, ""))}</p>'
         f'<ol class="progress" aria-label="{escape(wording.labels["progress"])}: {escape(step_text)}">{steps}</ol>'

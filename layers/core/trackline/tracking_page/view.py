@@ -88,11 +88,7 @@ def page_view(record: TrackingRecord) -> PageView:
         tag=tag,
         progress=progress_of(tag, [checkpoint.tag for checkpoint in checkpoints]),
         courier=_courier(record.slug, record.courier_tracking_link),
-        other_couriers=tuple(
-            courier
-            for leg in record.next_couriers
-            if leg.slug and leg.slug != record.slug and (courier := _courier(leg.slug, _link_for(leg.slug, leg.tracking_number)))
-        ),
+        other_couriers=_other_couriers(record, checkpoints),
         estimate=None if tag in _FINISHED else _estimate(record),
         delivered=_delivered(record, checkpoints) if tag == Tag.DELIVERED else None,
         timeline=_timeline(checkpoints, record.slug, mask),
@@ -109,6 +105,15 @@ def _courier(slug: str | None, link: str | None) -> CourierLink | None:
         return None
     known = catalog().get_courier(slug)
     return CourierLink(known.name if known else slug, link if _is_web_link(link) else None)
+
+
+def _other_couriers(record: TrackingRecord, checkpoints: list[Checkpoint]) -> tuple[CourierLink, ...]:
+    """Every other leg's courier: the announced ones, then any that reported on the parcel."""
+    numbers = {leg.slug: leg.tracking_number for leg in record.next_couriers if leg.slug}
+    slugs = dict.fromkeys([*numbers, *(checkpoint.slug for checkpoint in checkpoints if checkpoint.slug)])
+    slugs.pop(record.slug, None)
+    couriers = (_courier(slug, _link_for(slug, numbers.get(slug))) for slug in slugs)
+    return tuple(courier for courier in couriers if courier is not None)
 
 
 def _link_for(slug: str, tracking_number: str | None) -> str | None:
@@ -224,6 +229,9 @@ def _personal_values(record: TrackingRecord) -> Iterable[str | None]:
     yield from (record.customer_name, record.signed_by, record.order_id, record.order_number, record.note)
     yield from (*record.emails, *record.smses, *record.subscribed_emails, *record.subscribed_smses)
     for side in ("origin", "destination"):
-        yield getattr(record, f"{side}_raw_location")
+        address = getattr(record, f"{side}_raw_location")
+        yield address
+        # Its street and postcode lines (they hold digits) on their own; a city alone may show.
+        yield from (line for line in (address or "").split(",") if any(char.isdigit() for char in line))
         yield getattr(record, f"{side}_postal_code")
     yield record.tracking_postal_code

@@ -1,0 +1,29 @@
+import boto3
+import pytest
+
+from tests.conftest import TABLE_NAME, TEMPLATE, reset_cached_clients
+from tests.support.handlers import ApiClient
+from tests.support.imports import ImportStack
+
+
+@pytest.fixture
+def imports(table, monkeypatch) -> ImportStack:
+    from trackline_local.buckets import ensure_buckets
+    from trackline_local.moto_transactions import install
+    from trackline_local.template import Template, ensure_queues
+
+    install()
+    template = Template.load(TEMPLATE)
+    resolver = template.resolver({"TracklineTable": TABLE_NAME})
+    queues = ensure_queues(boto3.client("sqs"), template, resolver=resolver)
+    buckets = ensure_buckets(boto3.client("s3"), template, resolver=resolver)
+    monkeypatch.setenv("IMPORT_BUCKET", buckets["ImportBucket"])
+    monkeypatch.setenv("IMPORT_QUEUE_URL", queues["ImportQueue"])
+    reset_cached_clients()
+    return ImportStack(
+        api=ApiClient(function="imports_api"),
+        trackings=ApiClient(),
+        couriers=ApiClient(function="couriers_api"),
+        queue_url=queues["ImportQueue"],
+        bucket=buckets["ImportBucket"],
+    )
