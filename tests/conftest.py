@@ -52,9 +52,10 @@ def reset_cached_clients() -> None:
         "trackline.api.imports_routes",
         "trackline.consumers.import_queue",
         "trackline.outbound.import_files",
+        "trackline.repository.bulk_trackings",
     ):
         module = __import__(module_name, fromlist=["_"])
-        for cached in ("service", "_api_keys", "_worker", "_sqs", "_s3", "_publisher", "_notifier", "_delivery", "_history"):
+        for cached in ("service", "_api_keys", "_worker", "_sqs", "_s3", "_bulk_client", "_publisher", "_notifier", "_delivery", "_history"):
             if hasattr(module, cached):
                 getattr(module, cached).cache_clear()
 

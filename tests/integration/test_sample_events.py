@@ -58,3 +58,7 @@ def test_sample_event_runs_through_its_handler(stack_resources, path: Path):
     assert 200 <= result["statusCode"] < 500
     body = json.loads(result["body"])
     assert isinstance(body["meta"]["code"], int) and "data" in body
+    if function_dir.endswith("_api"):
+        assert {"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"} <= set(result["headers"])
+    if path.name == "rate_limited_request.json":
+        assert (result["statusCode"], body["meta"]["type"]) == (429, "TooManyRequests") and result["headers"]["Retry-After"]

@@ -1,6 +1,7 @@
 """template.yaml is the single source of truth: these checks hold it to the design's rules."""
 
 import json
+import re
 
 from pathlib import Path
 
@@ -97,6 +98,68 @@ def test_the_authorizer_reads_only_api_keys_and_counts_only_rate_windows():
     assert [s["Action"] for s in statements] == [["dynamodb:GetItem"], ["dynamodb:UpdateItem"]]
     assert statements[0]["Condition"]["ForAllValues:StringEquals"]["dynamodb:LeadingKeys"] == ["APIKEYS"]
     assert statements[1]["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"] == ["RATELIMIT#*"]
+
+
+# What each function may reach, and nothing else: a new function, or a function that reaches
+# something new, is declared here on purpose. "api-key secrets" are the signing credentials of
+# API keys (<table>/api-keys/*), which every function behind the authorizer verifies.
+REACHES = {
+    "AuthorizerFunction": {"TracklineTable"},
+    "TrackingsApiFunction": {"TracklineTable", "api-key secrets"},
+    "CouriersApiFunction": {"TracklineTable", "api-key secrets"},
+    "ImportsApiFunction": {"TracklineTable", "ImportBucket", "ImportQueue", "api-key secrets"},
+    "TrackingPageFunction": {"TracklineTable"},
+    "PollSchedulerFunction": {"TracklineTable", "PollQueue", "UpsCarrierSecret", "FedexCarrierSecret", "UspsCarrierSecret", "DhlCarrierSecret"},
+    "PollWorkerFunction": {"TracklineTable", "PollQueue", "UpsCarrierSecret", "FedexCarrierSecret", "UspsCarrierSecret", "DhlCarrierSecret"},
+    "ImportWorkerFunction": {"TracklineTable", "ImportBucket"},
+    "ChangeStreamFunction": {"TracklineTable", "TracklineEventBus", "ChangeFailureQueue"},
+    "TransitHistoryFunction": {"TracklineTable", "TransitHistoryFailureQueue"},
+    "NotifierFunction": {"TracklineTable", "SES identities", "SMS"},
+    "WebhookSenderFunction": {"TracklineTable", "WebhookSecret", "WebhookQueue"},
+}
+
+
+def _reached(resource) -> str:
+    """The template resource (logical id) or kind of AWS resource an IAM Resource names."""
+    kind, value = getattr(resource, "name", None), getattr(resource, "value", resource)
+    if kind == "Fn::GetAtt":
+        return value[0]
+    if kind == "Ref":
+        return value
+    text = value if isinstance(value, str) else value[0]
+    if ":secretsmanager:" in text and text.endswith(":secret:${TracklineTable}/api-keys/*"):
+        return "api-key secrets"
+    if ":ses:" in text and text.endswith(":identity/*"):
+        return "SES identities"
+    if text == "arn:${AWS::Partition}:sns:*:*:*":
+        return "SMS"  # as NotResource: every SNS resource but the topics
+    named = [name.split(".")[0] for name in re.findall(r"\$\{([A-Za-z0-9.]+)\}", text)]
+    assert len(named) == 1 and named[0] in resources, f"an IAM resource of no known kind: {text}"
+    return named[0]
+
+
+@pytest.mark.parametrize("name", sorted(functions))
+def test_each_function_reaches_only_the_resources_it_needs(name):
+    assert name in REACHES, f"{name}: declare in REACHES what it needs to reach"
+    reached = set()
+    for function, statement in _statements():
+        if function == name:
+            listed = statement.get("Resource", statement.get("NotResource"))
+            reached |= {_reached(resource) for resource in (listed if isinstance(listed, list) else [listed])}
+    assert reached <= REACHES[name], f"{name} reaches {sorted(reached - REACHES[name])} beyond what it needs"
+
+
+def test_every_function_behind_the_authorizer_can_read_the_api_key_secrets_and_no_other_can():
+    guarded = {name for name, function in functions.items() for event in function["Properties"].get("Events", {}).values()
+               if event["Type"] == "HttpApi" and event["Properties"].get("Auth", {}).get("Authorizer") != "NONE"}
+    readers = set()
+    for name, statement in _statements():
+        listed = statement.get("Resource", [])
+        if "api-key secrets" in {_reached(resource) for resource in (listed if isinstance(listed, list) else [listed])}:
+            assert statement["Action"] == ["secretsmanager:GetSecretValue"], name
+            readers.add(name)
+    assert {"TrackingsApiFunction", "CouriersApiFunction"} <= guarded
+    assert readers == guarded, "the guard of every API function verifies signatures with these secrets"
 
 
 def test_every_api_route_is_behind_the_authorizer_except_the_public_documents():

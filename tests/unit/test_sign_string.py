@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from trackline.errors import InvalidSignature
-from trackline.models.authorization import ApiKeyCredential
+from trackline.models.api_key import ApiKeyCredential
 from trackline.services.request_signatures import precheck, verify
 from trackline.signatures.sign_string import ReceivedRequest, canonical_headers, canonical_resources, content_md5, sign_strings
 

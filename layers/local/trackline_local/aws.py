@@ -135,7 +135,7 @@ class EmbeddedAws:
     def _start_moto(self) -> str:
         # werkzeug logs every request at INFO; the local stack keeps quiet.
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        from .moto_transactions import install
+        from .moto_speedups import install
 
         install()  # transactions cost what they write, not a copy of the table per item
         self._server = SerialMotoServer(self.host, self.port)

@@ -9,7 +9,7 @@ from tests.support.imports import ImportStack
 @pytest.fixture
 def imports(table, monkeypatch) -> ImportStack:
     from trackline_local.buckets import ensure_buckets
-    from trackline_local.moto_transactions import install
+    from trackline_local.moto_speedups import install
     from trackline_local.template import Template, ensure_queues
 
     install()

@@ -4,11 +4,10 @@ that signs its requests, the key's rate limit, and the X-RateLimit-* headers of 
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from pydantic import ValidationError
 
 from trackline.clock import utc_now
 from trackline.errors import InvalidSignature, TooManyRequests, TracklineError, Unauthorized
-from trackline.models.authorization import AuthorizerVerdict, RateLimitStatus
+from trackline.models.authorization import AuthorizerVerdict, MalformedVerdict, RateLimitStatus
 from trackline.settings import get_settings
 
 logger = Logger(child=True)
@@ -18,8 +17,8 @@ def read_verdict(event: dict[str, Any]) -> AuthorizerVerdict:
     """The authorizer's verdict; none, or a malformed one, is "not authenticated" (fail closed)."""
     context = ((event.get("requestContext") or {}).get("authorizer") or {}).get("lambda") or {}
     try:
-        return AuthorizerVerdict.model_validate(context)
-    except ValidationError:
+        return AuthorizerVerdict.from_context(context if isinstance(context, dict) else {})
+    except MalformedVerdict:
         return AuthorizerVerdict()
 
 

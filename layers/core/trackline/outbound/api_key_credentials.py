@@ -8,7 +8,7 @@ are not secret but live there too: whoever can write the table cannot swap in a 
 
 import time
 
-from trackline.models.authorization import ApiKeyCredential
+from trackline.models.api_key import ApiKeyCredential
 from trackline.outbound.aws_clients import aws_client
 
 CREDENTIAL_MAX_AGE = 300  # seconds a process keeps a credential before reading it again

@@ -5,7 +5,7 @@ import secrets
 
 from trackline.clock import iso_seconds, utc_now
 from trackline.models.api_key import ApiKeyInfo, IssuedKey
-from trackline.models.authorization import ApiKeyCredential
+from trackline.models.api_key import ApiKeyCredential
 from trackline.repository.api_keys import ApiKeyRepository
 from trackline.settings import get_settings
 

@@ -15,7 +15,8 @@ from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 from trackline.errors import InvalidSignature
-from trackline.models.authorization import SIGNATURE_HEADERS, ApiKeyCredential, SignatureScheme
+from trackline.models.api_key import ApiKeyCredential
+from trackline.models.authorization import SIGNATURE_HEADERS, SignatureScheme
 from trackline.signatures.sign_string import ReceivedRequest, sign_strings
 
 # The contract: a signature is valid within 3 minutes either side of its date header.

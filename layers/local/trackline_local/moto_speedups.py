@@ -1,16 +1,18 @@
-"""TransactWriteItems for the embedded moto at the cost of the items it writes.
+"""Two of moto's costs that DynamoDB does not have, removed for the local stack and the tests.
 
-moto (5.2) keeps a deep copy of the whole table for every item of a transaction, to restore it if
-the transaction is cancelled: a create (3 items) on a table of 10,000 trackings copies 30,000
-items three times, and an import's 99-item transactions copy the table 99 times each. That makes
-the local stack and the tests slower the more they hold, and it is no property of DynamoDB.
+1. TransactWriteItems. moto (5.2) keeps a deep copy of the whole table for every item of a
+transaction, to restore it if the transaction is cancelled: a create (3 items) on a table of
+10,000 trackings copies 30,000 items three times, an import's 99-item transaction 99 times. The
+replacement behaves the same: every item of the transaction distinct (else ValidationException),
+every condition checked against the table as it was before the transaction (DynamoDB's semantics;
+with distinct items, checking all before writing any is the same thing), cancelled with one reason
+per item (ConditionalCheckFailed or None, the ALL_OLD item where asked), else all written. A write
+that fails half-way (moto refusing an item) restores the items written before it. Transactions
+run one at a time, as moto applies requests one at a time.
 
-install() replaces moto's method with one of the same behaviour: every item of the transaction
-distinct (else ValidationException), every condition checked against the table as it was before
-the transaction (DynamoDB's semantics; with distinct items, checking all before writing any is
-the same thing), cancelled with one reason per item (ConditionalCheckFailed or None, ALL_OLD items
-where asked), else all written. A write that fails half-way (moto refusing an item) restores the
-items written before it. Transactions run one at a time, as moto applies requests one at a time.
+2. Building an item. moto checks the 400 KB item limit after every attribute it adds, summing the
+sizes of all attributes so far: quadratic in the attributes (a tracking has 40). The replacement
+adds them all, then checks the same limit once.
 """
 
 from __future__ import annotations
@@ -22,15 +24,32 @@ from typing import Any
 _LOCK = threading.RLock()
 _MARK = "_trackline_touched_items_only"
 _OPERATIONS = ("ConditionCheck", "Put", "Delete", "Update")
+_ITEM_LIMIT = 405_000  # moto's limit (DynamoDB refuses items between 409 and 410 KB)
 
 
 def install() -> None:
     from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.dynamo_type import Item
 
     if getattr(DynamoDBBackend.transact_write_items, _MARK, False):
         return
     setattr(transact_write_items, _MARK, True)
     DynamoDBBackend.transact_write_items = transact_write_items
+    Item.__init__ = _item_init
+
+
+def _item_init(self: Any, hash_key: Any, range_key: Any, attrs: dict[str, Any]) -> None:
+    from moto.dynamodb.exceptions import ItemSizeTooLarge
+    from moto.dynamodb.models.dynamo_type import DynamoType, LimitedSizeDict
+    from moto.dynamodb.models.utilities import bytesize
+
+    self.hash_key = hash_key
+    self.range_key = range_key
+    self.attrs = LimitedSizeDict()
+    for key, value in attrs.items():
+        dict.__setitem__(self.attrs, key, DynamoType(value))
+    if sum(bytesize(key) + value.size() for key, value in self.attrs.items()) > _ITEM_LIMIT:
+        raise ItemSizeTooLarge
 
 
 def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
@@ -58,7 +77,8 @@ def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> Non
             seen.add(identity)
             operations.append((kind, operation, table_name, key))
 
-        reasons = [_check(self, table_name, key, operation) for _, operation, table_name, key in operations]
+        parsed: dict = {}
+        reasons = [_check(self, table_name, key, operation, parsed) for _, operation, table_name, key in operations]
         if any(code is not None for code, _, _ in reasons):
             raise TransactionCanceledException(reasons)
 
@@ -87,15 +107,19 @@ def _key_of(backend: Any, kind: str, operation: dict[str, Any]) -> dict[str, Any
     return {name: operation["Item"][name] for name in names}
 
 
-def _check(backend: Any, table_name: str, key: dict[str, Any], operation: dict[str, Any]) -> tuple:
+def _check(backend: Any, table_name: str, key: dict[str, Any], operation: dict[str, Any], parsed: dict) -> tuple:
     from moto.dynamodb.comparisons import get_filter_expression
 
     expression = operation.get("ConditionExpression")
     if expression is None:
         return (None, None, None)
     current = backend.get_item(table_name, key)
-    condition = get_filter_expression(expression, operation.get("ExpressionAttributeNames"), operation.get("ExpressionAttributeValues"))
-    if condition.expr(current):
+    names, values = operation.get("ExpressionAttributeNames"), operation.get("ExpressionAttributeValues")
+    # The items of an import's transaction share their conditions: each is parsed once.
+    cache_key = (expression, repr(names), repr(values))
+    if cache_key not in parsed:
+        parsed[cache_key] = get_filter_expression(expression, names, values)
+    if parsed[cache_key].expr(current):
         return (None, None, None)
     old = current.to_json()["Attributes"] if current and operation.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD" else None
     return ("ConditionalCheckFailed", "The conditional request failed", old)
