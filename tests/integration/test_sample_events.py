@@ -32,6 +32,10 @@ def stack_resources(pipeline, monkeypatch):
     resolver.refs.update(pipeline)
     ensure_event_rules(boto3.client("events"), template, names, resolver=resolver)
     ensure_email_identities(boto3.client("ses"), template, names, resolver=resolver)
+    from trackline_local.buckets import ensure_buckets
+
+    monkeypatch.setenv("IMPORT_BUCKET", ensure_buckets(boto3.client("s3"), template, names, resolver=resolver)["ImportBucket"])
+    monkeypatch.setenv("IMPORT_QUEUE_URL", pipeline["ImportQueue"])
     monkeypatch.setenv("EVENT_BUS_NAME", resolver.ref("TracklineEventBus"))
     monkeypatch.setenv("EMAIL_SENDER", "shipping@shop.example")
     reset_cached_clients()
@@ -52,7 +56,7 @@ def test_sample_event_runs_through_its_handler(stack_resources, path: Path):
         assert result["statusCode"] == 404 and result["headers"]["Content-Type"] == "text/html; charset=utf-8"
         assert result["body"].startswith("<!DOCTYPE html>")
         return
-    if function_dir in ("poll_worker", "change_stream", "notifier", "webhook_sender", "transit_history"):
+    if function_dir in ("poll_worker", "change_stream", "notifier", "webhook_sender", "transit_history", "import_worker"):
         assert result == {"batchItemFailures": []}
         return
     assert 200 <= result["statusCode"] < 500

@@ -67,5 +67,17 @@ class ImportStack:
         return self.report(reply.data["import"]["id"], limit=5000)
 
 
+    def tracking_count(self) -> int:
+        reply = self.trackings.get("/trackings?limit=1")
+        assert reply.status == 200, reply.body
+        return reply.data["count"]
+
+    def queued(self) -> list[dict]:
+        """The messages waiting in the import queue (left there)."""
+        sqs = boto3.client("sqs")
+        messages = sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10, VisibilityTimeout=0).get("Messages", [])
+        return [json.loads(message["Body"]) for message in messages]
+
+
 def data_file(name: str) -> bytes:
     return (DATA / name).read_bytes()

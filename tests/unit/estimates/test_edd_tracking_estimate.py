@@ -59,4 +59,7 @@ def test_transit_of_a_delivered_tracking_in_business_days_of_its_local_dates():
     assert transit_days_of(record) == 2  # Friday -> Tuesday
     assert transit_days_of(tracking("Delivered", delivered="2024-04-09")) is None
     assert transit_days_of(tracking("Delivered", pickup="2024-04-09", delivered="2024-04-05")) is None
+    # Same day, over the date line (Shenzhen to Los Angeles): an earlier local date, no days.
+    assert transit_days_of(tracking("Delivered", pickup="2024-04-09T08:00:00+08:00", delivered="2024-04-08T20:00:00-08:00")) == 0
+    assert transit_days_of(tracking("Delivered", pickup="2024-04-09T08:00:00+08:00", delivered="2024-04-08T10:00:00-08:00")) is None
     assert lane_of(record).buckets()[0].name == ROUTE

@@ -8,9 +8,10 @@ from trackline import API_BASE_PATH, API_VERSION
 
 _ERRORS = {
     400: "Invalid input; meta.code says which (4001-4017).",
-    401: "Missing, unknown or revoked API key.",
+    401: "Missing, unknown or revoked API key, or a missing, wrong or stale signature of a key that signs.",
     404: "Unknown tracking (meta.code 4004) or unknown route.",
     413: "Request body over 1 MB.",
+    429: "Over the API key's rate limit (X-RateLimit-* headers; retry after Retry-After seconds).",
 }
 
 
@@ -20,7 +21,7 @@ def documented(success_status: int, model: type, description: str, *errors: int)
     responses: dict[int, Any] = {
         success_status: {"description": description, "content": {"application/json": {"model": model}}}
     }
-    for status in (400, 401, *errors):
+    for status in (400, 401, 429, *errors):
         responses[status] = {"description": _ERRORS[status], "content": {"application/json": {"model": ErrorEnvelope}}}
     return responses
 

@@ -20,8 +20,12 @@ CARRIER_NAMES_FILE = "carrier_names.json"
 _WORDS = re.compile(r"[^\W_]+")
 
 
+_MARKS = str.maketrans({"®": " ", "™": " ", "©": " ", "℠": " "})
+
+
 def normalise_name(name: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", name).casefold()
+    # Marks go first: NFKD would spell "™" as "TM".
+    decomposed = unicodedata.normalize("NFKD", name.translate(_MARKS)).casefold()
     without_accents = "".join(char for char in decomposed if not unicodedata.combining(char))
     return " ".join(_WORDS.findall(without_accents))
 

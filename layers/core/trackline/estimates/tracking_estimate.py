@@ -8,7 +8,7 @@ re-applying it to the same tracking gives the same answer.
 """
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 
 from trackline.estimates.business_days import business_days_between
 from trackline.estimates.histogram import TransitHistogram
@@ -44,9 +44,24 @@ def lane_of(record: TrackingRecord) -> Lane:
 def transit_days_of(record: TrackingRecord) -> int | None:
     """Business days from pickup to delivery; None unless both dates are known and in order."""
     pickup, delivered = local_date(record.shipment_pickup_date), local_date(record.shipment_delivery_date)
-    if pickup is None or delivered is None or delivered < pickup:
+    if pickup is None or delivered is None:
         return None
+    order = _in_order(record.shipment_pickup_date, record.shipment_delivery_date)
+    if order is False or (order is None and delivered < pickup):
+        return None
+    # Eastwards over the date line a parcel can arrive on an earlier local date: no days at all.
     return business_days_between(pickup, delivered)
+
+
+def _in_order(pickup: str, delivered: str) -> bool | None:
+    """Whether the delivery came after the pickup, when both times carry their offset."""
+    try:
+        start, end = datetime.fromisoformat(pickup), datetime.fromisoformat(delivered)
+    except ValueError:
+        return None
+    if start.tzinfo is None or end.tzinfo is None:
+        return None
+    return end >= start
 
 
 def estimate_for(record: TrackingRecord, histograms: Mapping[str, TransitHistogram]) -> DeliveryEstimate | None:

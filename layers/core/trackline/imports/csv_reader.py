@@ -216,7 +216,8 @@ def _header(cells: list[str], row: int, problems: list[FileProblem]) -> list[Hea
 def _cells_by_column(header: list[HeaderColumn], cells: list[str]) -> dict[str, str]:
     values: dict[str, str] = {}
     for column in header:
-        cell = cells[column.position].strip() if column.position < len(cells) else ""
+        # Spaces around a cell are dropped; a leading tab or carriage return is data (see rows.py).
+        cell = cells[column.position].strip(" ") if column.position < len(cells) else ""
         if not cell:
             continue
         if column.column is not None:

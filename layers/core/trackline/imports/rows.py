@@ -8,7 +8,7 @@ unchanged.
 
 from typing import Any
 
-from trackline.countries import iso3
+from trackline.imports.country_names import country_code
 from trackline.imports.columns import COLUMNS_BY_NAME, CUSTOM_FIELD_PREFIX, Kind
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -34,7 +34,7 @@ def create_input(cells: dict[str, str]) -> tuple[dict[str, Any], str | None]:
             courier = cell
         elif column.kind is Kind.COUNTRY:
             # ISO3, ISO2 or an English name; anything else is left for the model to refuse.
-            fields[column.field] = iso3(cell) or cell
+            fields[column.field] = country_code(cell) or cell
         elif column.kind is Kind.LIST:
             fields[column.field] = [part.strip() for part in cell.split(",") if part.strip()]
         else:

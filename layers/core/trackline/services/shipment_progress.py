@@ -86,11 +86,14 @@ def _recompute_status(record: TrackingRecord, update: ShipmentUpdate) -> None:
     record.failed_delivery_attempts = len(attempts)
     first_attempt = next((c for c in record.checkpoints if c.tag in (Tag.ATTEMPT_FAIL, Tag.DELIVERED)), None)
     record.first_attempted_at = first_attempt.checkpoint_time if first_attempt else None
+    # Dates the carrier states win; otherwise they follow the whole timeline, so events that
+    # arrive late or out of order give the same dates as if they had come all at once.
     pickup = update.shipment_pickup_date or _first_time(record.checkpoints, Tag.IN_TRANSIT)
-    record.shipment_pickup_date = record.shipment_pickup_date or pickup
-    delivered = update.shipment_delivery_date or (latest.checkpoint_time if record.tag == Tag.DELIVERED else None)
-    if delivered:
-        record.shipment_delivery_date = delivered
+    record.shipment_pickup_date = pickup or record.shipment_pickup_date
+    if update.shipment_delivery_date:
+        record.shipment_delivery_date = update.shipment_delivery_date
+    else:
+        record.shipment_delivery_date = latest.checkpoint_time if record.tag == Tag.DELIVERED else None
     record.transit_time = _transit_days(record.shipment_pickup_date, record.shipment_delivery_date)
 
 

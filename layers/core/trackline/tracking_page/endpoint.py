@@ -38,15 +38,18 @@ def serve_page(event: dict[str, Any], pages: TrackingPageService | None = None) 
     branding = Branding.from_settings(pages.settings)
     request = _Request(event)
     try:
-        record = pages.tracking_for(request.token)
+        return _answer(request, pages, branding)
     except Exception as error:  # noqa: BLE001 - the reader gets a page, never a traceback
         return _unavailable(error, request, branding)
+
+
+def _answer(request: "_Request", pages: TrackingPageService, branding: Branding) -> dict[str, Any]:
+    record = pages.tracking_for(request.token)
     if record is None:
-        language = choose_language(requested=request.lang, tracking_language=None, accept_language=request.accept_language)
-        wording = wording_for(language)
+        wording = wording_for(request.language())
         page = error_html(wording.labels["not_found_title"], wording.labels["not_found_body"], wording, branding)
-        return _response(404, page, language, branding, {"Cache-Control": NO_CACHE})
-    language = choose_language(requested=request.lang, tracking_language=record.language, accept_language=request.accept_language)
+        return _response(404, page, wording.language, branding, {"Cache-Control": NO_CACHE})
+    language = request.language(record.language)
     etag = _etag(record.version, language, branding)
     cache = {"Cache-Control": PAGE_CACHE, "ETag": etag, "Vary": "Accept-Language"}
     if _matches(request.if_none_match, etag):
@@ -63,13 +66,16 @@ class _Request:
         self.accept_language = headers.get("accept-language")
         self.if_none_match = headers.get("if-none-match")
 
+    def language(self, tracking_language: str | None = None) -> str:
+        return choose_language(requested=self.lang, tracking_language=tracking_language, accept_language=self.accept_language)
+
 
 def _unavailable(error: Exception, request: _Request, branding: Branding) -> dict[str, Any]:
     code = getattr(error, "response", {}).get("Error", {}).get("Code", "")
     busy = code in _THROTTLED or isinstance(error, BotoCoreError)  # as the API answers: 503, retry
     # Neither the token nor the error text is logged: the token is the page's secret.
     logger.exception("Tracking page failed", extra={"error_type": type(error).__name__, "error_code": code})
-    wording = wording_for(choose_language(requested=request.lang, tracking_language=None, accept_language=request.accept_language))
+    wording = wording_for(request.language())
     page = error_html(wording.labels["unavailable_title"], wording.labels["unavailable_body"], wording, branding)
     headers = {"Cache-Control": NO_CACHE, "Retry-After": RETRY_AFTER_SECONDS}
     return _response(503 if busy else 500, page, wording.language, branding, headers)
