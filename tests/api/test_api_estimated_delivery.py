@@ -99,6 +99,8 @@ BAD_INPUTS = {
         {"estimated_delivery_dates": [{**VALID, "pickup_time": "2024-04-03T17:00:00Z"}]}, 4008, "estimated_delivery_dates[0].pickup_time"),
     "impossible pickup time": (
         {"estimated_delivery_dates": [{**VALID, "pickup_time": "2024-02-30 17:00:00"}]}, 4008, "estimated_delivery_dates[0].pickup_time"),
+    "pickup time off the calendar": (
+        {"estimated_delivery_dates": [{**VALID, "pickup_time": "9999-12-31 23:59:59"}]}, 4008, "estimated_delivery_dates[0].pickup_time"),
     "malformed order time": (
         {"estimated_delivery_dates": [{**{k: v for k, v in VALID.items() if k != "pickup_time"},
                                        "estimated_pickup": {"order_time": "yesterday"}}]},

@@ -20,7 +20,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver  # noqa: 
 from tests.support.handlers import LambdaContext, load_handler
 
 _context = multiprocessing.get_context("forkserver")
-_context.set_forkserver_preload([__name__])
+_context.set_forkserver_preload(["__main__", __name__])  # __main__: or every instance runs it again
 
 
 def _warm() -> None:

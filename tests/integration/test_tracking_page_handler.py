@@ -105,19 +105,34 @@ def test_a_failing_store_gives_a_page_that_asks_to_retry_never_a_traceback(track
     assert broken["statusCode"] == 500 and "Tracking is busy right now" in broken["body"]
 
 
-def test_a_tracking_stored_before_tracking_pages_gets_its_link_when_first_read(api, tracking, page):
+def _make_legacy(tracking_id: str):
+    """The tracking as stored before tracking pages existed: no secret, no link."""
     from trackline.services.trackings import TrackingService
 
-    service = TrackingService()
-    stored = service._repository.get(tracking["id"])
+    repository = TrackingService()._repository
+    stored = repository.get(tracking_id)
     legacy = stored.model_copy(update={"tracking_page_secret": None, "aftership_tracking_url": None, "version": stored.version + 1})
-    service._repository.save(legacy, expected_version=stored.version, previous=stored)
+    repository.save(legacy, expected_version=stored.version, previous=stored)
+    return legacy
+
+
+def test_a_tracking_stored_before_tracking_pages_gets_its_link_when_first_read(api, tracking, page):
+    _make_legacy(tracking["id"])
 
     read = api.get(f"/trackings/{tracking['id']}").data["tracking"]
     assert PAGE_LINK.fullmatch(read["aftership_tracking_url"]) and read["aftership_tracking_url"] != tracking["aftership_tracking_url"]
     assert read["updated_at"] == tracking["updated_at"]
     assert page(_token(read))["statusCode"] == 200
     assert api.get(f"/trackings/{tracking['id']}").data["tracking"]["aftership_tracking_url"] == read["aftership_tracking_url"]
+
+
+def test_a_write_to_a_tracking_without_a_link_gives_it_one_in_the_same_write(tracking, page):
+    from trackline.services.trackings import TrackingService
+
+    legacy = _make_legacy(tracking["id"])
+    changed = TrackingService().change(TrackingById(tracking["id"]), lambda record: setattr(record, "note", "hello"))
+    assert changed.version == legacy.version + 1 and PAGE_LINK.fullmatch(changed.aftership_tracking_url)
+    assert page(_token(changed.model_dump()))["statusCode"] == 200
 
 
 def test_writes_keep_the_link_and_customer_messages_point_to_the_page(tracking, page):

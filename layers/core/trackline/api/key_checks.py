@@ -83,4 +83,6 @@ def _signature_refusal(event: dict[str, Any], verdict: AuthorizerVerdict) -> Tra
         verify(ReceivedRequest.from_event(event), credential, utc_now())
     except InvalidSignature as refused:
         return refused
+    except ValueError:  # a body that is not base64, a stored public key that no longer parses
+        return InvalidSignature()
     return None

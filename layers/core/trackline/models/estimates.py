@@ -16,6 +16,7 @@ from trackline.models.requests import RequestModel
 
 MAX_ITEMS = 5
 LOCAL_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+FIRST_YEAR, LAST_YEAR = 1970, 2199
 _LOCAL_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}")
 _CLOCK_TIME = re.compile(r"[0-9]{2}:[0-9]{2}:[0-9]{2}")
 
@@ -24,9 +25,12 @@ def _local_time(value: str) -> str:
     try:
         if not _LOCAL_TIME.fullmatch(value):
             raise ValueError
-        datetime.strptime(value, LOCAL_TIME_FORMAT)
+        moment = datetime.strptime(value, LOCAL_TIME_FORMAT)
     except ValueError:
         raise ValueError(f"{value!r} is not a local time as YYYY-MM-DD HH:mm:ss") from None
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        # Far-off dates have no delivery to predict (and would run off the calendar).
+        raise ValueError(f"{value!r} is not between {FIRST_YEAR} and {LAST_YEAR}")
     return value
 
 
@@ -80,12 +84,12 @@ class EstimateAddress(RequestModel):
 
 class EstimateWeight(RequestModel):
     unit: ShortText | None = None
-    value: float | None = Field(default=None, ge=0)
+    value: float | None = Field(default=None, ge=0, allow_inf_nan=False)
 
 
 class OrderProcessingTime(RequestModel):
     unit: Literal["day"] = "day"
-    value: float = Field(default=0, ge=0, le=60)
+    value: float = Field(default=0, ge=0, le=60, allow_inf_nan=False)
 
 
 class EstimatedPickup(RequestModel):

@@ -48,7 +48,10 @@ def load_credential(arn: str) -> ApiKeyCredential:
         value = client.get_secret_value(SecretId=arn)["SecretString"]
     except (client.exceptions.ResourceNotFoundException, client.exceptions.InvalidRequestException) as error:
         raise CredentialUnavailable("the API key's signing credential does not exist") from error
-    credential = ApiKeyCredential.model_validate_json(value)
+    try:
+        credential = ApiKeyCredential.model_validate_json(value)
+    except ValueError as error:  # edited by hand into something else
+        raise CredentialUnavailable("the API key's signing credential is malformed") from error
     _cache[arn] = (time.monotonic() + CREDENTIAL_MAX_AGE, credential)
     return credential
 

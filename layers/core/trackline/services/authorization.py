@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from trackline.clock import utc_now
-from trackline.models.authorization import AuthorizerVerdict
+from trackline.models.authorization import AuthorizerVerdict, RateLimitStatus
 from trackline.services.api_keys import ApiKeyService
 from trackline.services.rate_limiting import RateLimiter
 from trackline.services.request_signatures import precheck
@@ -44,8 +44,9 @@ def verdict_for(headers: Mapping[str, str], now: datetime | None = None) -> dict
     if info is None:
         return _let_through(AuthorizerVerdict(**_window(limiter.untouched(now))))
     if info.signature is not None:
-        # Unsigned or stale requests are refused before they count against the key's limit, so
-        # someone holding only the key cannot spend its owner's requests.
+        # Unsigned or stale requests are refused before they count against the key's limit: the
+        # key alone, or an old signed request replayed, spends none of its owner's requests.
+        # (The signature itself covers the body, which only the API function sees.)
         refused = precheck(headers, info.signature, now)
         if refused is not None:
             return _let_through(AuthorizerVerdict(refusal=refused.message, **_window(limiter.untouched(now))))
@@ -61,7 +62,7 @@ def verdict_for(headers: Mapping[str, str], now: datetime | None = None) -> dict
     return _let_through(verdict)
 
 
-def _window(status) -> dict[str, Any]:
+def _window(status: RateLimitStatus) -> dict[str, Any]:
     return {
         "rate_limit": status.limit,
         "rate_remaining": status.remaining,

@@ -124,6 +124,12 @@ class TrackingService:
     # -- read -----------------------------------------------------------------------------
 
     def get(self, ref: TrackingRef) -> TrackingRecord:
+        record = self._read(ref)
+        if record.tracking_page_secret is None:
+            record = self._with_page_link(record)
+        return record
+
+    def _read(self, ref: TrackingRef) -> TrackingRecord:
         if isinstance(ref, TrackingById):
             if not is_tracking_id(ref.tracking_id):
                 raise InvalidTrackingId()
@@ -134,8 +140,6 @@ class TrackingService:
             record = self._repository.find_by_number(ref.slug, ref.tracking_number, ref.additional_fields)
         if record is None:
             raise TrackingNotFound()
-        if record.tracking_page_secret is None:
-            record = self._with_page_link(record)
         return record
 
     def list(self, tracking_filter, *, page: int, limit: int) -> TrackingPage:
@@ -168,7 +172,7 @@ class TrackingService:
 
     def delete(self, ref: TrackingRef) -> TrackingRecord:
         for attempt in range(MAX_SAVE_ATTEMPTS):
-            record = self.get(ref)
+            record = self._read(ref)
             try:
                 self._repository.delete(record)
                 return record
@@ -232,7 +236,7 @@ class TrackingService:
         applied the change to a copy of `current`, saves applying it again."""
         for attempt in range(MAX_SAVE_ATTEMPTS):
             first = attempt == 0 and current is not None
-            current = current if first else self.get(ref)
+            current = current if first else self._read(ref)
             if first and applied is not None:
                 changed = applied
             else:
