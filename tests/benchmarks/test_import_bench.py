@@ -26,7 +26,7 @@ from tests.support.handlers import ApiClient
 from tests.support.imports import ImportStack, data_file
 
 ROUND_TRIP = 0.010
-BASELINE_ROWS = 1_000  # the first rows of the file, with the same share of bad rows
+BASELINE_ROWS = 500  # the first rows of the file, with the same share of bad rows
 _MOTO = (
     "import sys; from trackline_local.moto_speedups import install; install(); "
     "from moto.server import main; main(['-H', '127.0.0.1', '-p', sys.argv[1]])"

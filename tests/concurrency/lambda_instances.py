@@ -6,30 +6,30 @@ from a server that has already imported the handlers' modules, so an instance st
 milliseconds; all of them wait at one barrier and then send their event at the same moment.
 """
 
+import gc
 import json
 import multiprocessing
 import os
 from typing import Any
 
-# Imported once by the fork server, inherited by every instance.
-import boto3  # noqa: F401
-import trackline.api.trackings_routes  # noqa: F401
-import trackline.consumers.poll_queue  # noqa: F401
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver  # noqa: F401
+import boto3
 
 from tests.support.handlers import LambdaContext, load_handler
 
+INSTANCE_FUNCTIONS = ("trackings_api", "poll_worker")
 _context = multiprocessing.get_context("forkserver")
 _context.set_forkserver_preload(["__main__", __name__])  # __main__: or every instance runs it again
 
 
 def _warm() -> None:
-    """What every instance would otherwise do first, once, in the fork server: botocore's
-    service models and pydantic's schemas (no client is kept: each instance makes its own,
-    for the endpoint in its environment)."""
+    """What every instance would otherwise do first, once, in the fork server: the handlers'
+    import (routes and their compiled patterns), botocore's service models and pydantic's
+    schemas. No client or setting is kept: each instance reads its own environment."""
     from trackline.models.requests import CreateTrackingBody, UpdateTrackingBody
     from trackline.models.tracking import TrackingRecord
 
+    for function in INSTANCE_FUNCTIONS:
+        load_handler(function, f"{function}_handler")
     for service in ("dynamodb", "sqs"):
         boto3.client(service, region_name="us-east-1")
     CreateTrackingBody.model_validate({"tracking": {"tracking_number": "TLWARM0001", "slug": "aramex"}})
@@ -41,6 +41,7 @@ _warm()
 
 
 def _instance(function: str, environment: dict[str, str], event: dict, barrier: Any, results: Any, index: int) -> None:
+    gc.freeze()  # the fork server's objects stay shared: no collection walks (and copies) them
     os.environ.update(environment)
     try:
         handler = load_handler(function, f"{function}_handler")

@@ -24,7 +24,14 @@ logger = Logger(child=True)
 
 _WRAPPERS = frozenset({"tracking", "notification"})
 _SOURCES = frozenset({"body", "query", "path", "header"})
-_THROTTLED = frozenset({"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"})
+# DynamoDB answers that a later try of the same request can succeed: throttling, its own
+# transient faults, and transactions that lost a race with another transaction.
+_RETRYABLE = frozenset({
+    "ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
+    "InternalServerError", "ServiceUnavailable", "TransactionConflictException", "TransactionInProgressException",
+})
+# A cancelled transaction is retryable when every item's reason is (None: that item was fine).
+_RETRYABLE_CANCELLATIONS = frozenset({"None", "ThrottlingError", "TransactionConflict", "ProvisionedThroughputExceeded", "RequestLimitExceeded"})
 
 
 class ServiceUnavailable(TracklineError):
@@ -83,6 +90,14 @@ def _readable(path: list[str | int]) -> str:
     return text
 
 
+def _retry_is_right(error: ClientError) -> bool:
+    code = error.response.get("Error", {}).get("Code", "")
+    if code == "TransactionCanceledException":
+        reasons = {reason.get("Code", "None") for reason in error.response.get("CancellationReasons", [])}
+        return bool(reasons) and reasons <= _RETRYABLE_CANCELLATIONS
+    return code in _RETRYABLE
+
+
 def register_error_handlers(app: APIGatewayHttpResolver) -> None:
     @app.exception_handler(TracklineError)
     def _domain(error: TracklineError) -> Response:
@@ -96,7 +111,7 @@ def register_error_handlers(app: APIGatewayHttpResolver) -> None:
     def _store(error: ClientError) -> Response:
         code = error.response.get("Error", {}).get("Code", "")
         logger.exception("DynamoDB request failed", extra={"error_code": code})
-        return failure(ServiceUnavailable() if code in _THROTTLED else InternalError())
+        return failure(ServiceUnavailable() if _retry_is_right(error) else InternalError())
 
     @app.exception_handler(BotoCoreError)
     def _network(error: BotoCoreError) -> Response:

@@ -7,6 +7,7 @@ attribute: a 10,000-row file is 20 small items, read back with one Query.
 """
 
 import json
+import time
 import zlib
 from typing import Any
 
@@ -35,7 +36,9 @@ class ImportRepository(TableRepository):
             Key={"pk": {"S": keys.import_pk(import_id)}, "sk": {"S": keys.IMPORT_SUMMARY_SK}},
             ConsistentRead=True,
         )
-        return _summary(response["Item"]) if "Item" in response else None
+        summary = _summary(response["Item"]) if "Item" in response else None
+        # Past its TTL it is gone, whenever DynamoDB gets round to deleting it.
+        return None if summary is None or (summary.expire_at and summary.expire_at < time.time()) else summary
 
     def recent(self, limit: int) -> list[ImportSummary]:
         response = self.client.query(

@@ -1,0 +1,72 @@
+"""The local stack's TransactWriteItems and item building behave as moto's (and DynamoDB's)."""
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto import mock_aws
+
+from trackline_local.moto_speedups import install
+
+
+@pytest.fixture
+def client():
+    install()
+    with mock_aws():
+        dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+        dynamodb.create_table(
+            TableName="T",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        yield dynamodb
+
+
+def put(pk: str, condition: str | None = None, **attributes) -> dict:
+    operation = {"TableName": "T", "Item": {"pk": {"S": pk}, **{k: {"S": v} for k, v in attributes.items()}}}
+    if condition:
+        operation["ConditionExpression"] = condition
+        operation["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+    return {"Put": operation}
+
+
+def test_a_failed_condition_cancels_everything_with_a_reason_per_item(client):
+    client.transact_write_items(TransactItems=[put("a", value="old")])
+    with pytest.raises(client.exceptions.TransactionCanceledException) as cancelled:
+        client.transact_write_items(TransactItems=[
+            put("b"),
+            put("a", "attribute_not_exists(pk)", value="new"),
+            put("c", "attribute_exists(pk)"),
+        ])
+    reasons = cancelled.value.response["CancellationReasons"]
+    assert [reason["Code"] for reason in reasons] == ["None", "ConditionalCheckFailed", "ConditionalCheckFailed"]
+    assert reasons[1]["Item"] == {"pk": {"S": "a"}, "value": {"S": "old"}}
+    assert "Item" not in client.get_item(TableName="T", Key={"pk": {"S": "b"}})
+
+
+def test_all_writes_land_together_and_one_item_twice_is_refused(client):
+    client.transact_write_items(TransactItems=[
+        put("a", "attribute_not_exists(pk)"),
+        put("b"),
+        {"Update": {"TableName": "T", "Key": {"pk": {"S": "c"}}, "UpdateExpression": "SET v = :v", "ExpressionAttributeValues": {":v": {"N": "1"}}}},
+    ])
+    assert client.scan(TableName="T")["Count"] == 3
+    client.transact_write_items(TransactItems=[{"Delete": {"TableName": "T", "Key": {"pk": {"S": "a"}}}}])
+    assert client.scan(TableName="T")["Count"] == 2
+    with pytest.raises(ClientError, match="multiple operations on one item"):
+        client.transact_write_items(TransactItems=[put("x"), put("x")])
+
+
+def test_a_write_refused_half_way_restores_what_was_written(client):
+    client.put_item(TableName="T", Item={"pk": {"S": "a"}, "value": {"S": "before"}})
+    too_large = put("z", value="x" * 410_000)
+    with pytest.raises(ClientError):
+        client.transact_write_items(TransactItems=[put("a", value="after"), put("b"), too_large])
+    assert client.get_item(TableName="T", Key={"pk": {"S": "a"}})["Item"]["value"] == {"S": "before"}
+    assert client.scan(TableName="T")["Count"] == 1
+
+
+def test_items_over_the_size_limit_are_still_refused(client):
+    with pytest.raises(ClientError, match="Item size has exceeded the maximum allowed size"):
+        client.put_item(TableName="T", Item={"pk": {"S": "big"}, "a": {"S": "x" * 300_000}, "b": {"S": "y" * 110_000}})
+    client.put_item(TableName="T", Item={"pk": {"S": "fits"}, "a": {"S": "x" * 300_000}})
