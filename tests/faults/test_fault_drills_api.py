@@ -13,7 +13,7 @@ from typing import Any, Callable
 import boto3
 import pytest
 
-from tests.conftest import TABLE_NAME
+from tests.conftest import TABLE_NAME, TEMPLATE, reset_cached_clients
 from tests.faults.dynamodb_faults import KINDS, THROTTLING, TRANSIENT, DynamoDBFaults
 from tests.support.handlers import ApiClient
 
@@ -64,6 +64,24 @@ DRILLS = [
     ),
     Drill("last checkpoint", lambda api, t: api.get(f"/last_checkpoint/{t['id']}"), 200),
 ]
+
+
+@pytest.fixture
+def table(monkeypatch):
+    """The template's table without its stream (nothing here reads it), which moto would
+    otherwise copy, every record of it, with each transaction: hundreds of them per drill."""
+    from moto import mock_aws
+
+    from trackline_local.template import Template, ensure_tables
+
+    template = Template.load(TEMPLATE)
+    template.resources["TracklineTable"]["Properties"].pop("StreamSpecification", None)
+    monkeypatch.setenv("TABLE_NAME", TABLE_NAME)
+    with mock_aws():
+        reset_cached_clients()
+        ensure_tables(boto3.client("dynamodb"), template, {"TracklineTable": TABLE_NAME})
+        yield TABLE_NAME
+        reset_cached_clients()
 
 
 @pytest.fixture

@@ -13,6 +13,10 @@ run one at a time, as moto applies requests one at a time.
 2. Building an item. moto checks the 400 KB item limit after every attribute it adds, summing the
 sizes of all attributes so far: quadratic in the attributes (a tracking has 40). The replacement
 adds them all, then checks the same limit once.
+
+3. A Query of the table itself (not of an index). moto lists and sorts every item of the table,
+then keeps those of the queried partition; here it is given the partition's items only, sorted
+the same way. Everything after (key conditions, filters, order, pages) is moto's own.
 """
 
 from __future__ import annotations
@@ -33,9 +37,35 @@ def install() -> None:
 
     if getattr(DynamoDBBackend.transact_write_items, _MARK, False):
         return
+    from moto.dynamodb.models.table import Table
+
     setattr(transact_write_items, _MARK, True)
     DynamoDBBackend.transact_write_items = transact_write_items
     Item.__init__ = _item_init
+    _table_query = Table.query
+
+    def query(self: Any, hash_key: Any, range_comparison: Any, range_objs: Any, limit: Any, exclusive_start_key: Any,
+              scan_index_forward: Any, projection_expressions: Any, index_name: Any = None, *args: Any, **kwargs: Any) -> Any:
+        call = (self, hash_key, range_comparison, range_objs, limit, exclusive_start_key, scan_index_forward, projection_expressions, index_name)
+        if index_name or hash_key is None:
+            return _table_query(*call, *args, **kwargs)
+        with _LOCK:
+            self.all_items = lambda: _partition(self, hash_key)
+            try:
+                return _table_query(*call, *args, **kwargs)
+            finally:
+                del self.all_items
+
+    Table.query = query
+
+
+def _partition(table: Any, hash_key: Any) -> list[Any]:
+    stored = table.items.get(hash_key)
+    if stored is None:
+        return []
+    if not table.range_key_attr:
+        return [stored]
+    return sorted(stored.values(), key=lambda item: (item.hash_key, item.range_key) if item.range_key else item.hash_key)
 
 
 def _item_init(self: Any, hash_key: Any, range_key: Any, attrs: dict[str, Any]) -> None:
