@@ -63,8 +63,10 @@ def reset_cached_clients() -> None:
 @pytest.fixture
 def table(monkeypatch):
     """A fresh table, exactly as template.yaml defines it, in an in-process moto."""
+    from trackline_local.moto_speedups import install
     from trackline_local.template import ensure_tables
 
+    install()  # as the local stack does: moto's transactions and queries at DynamoDB's cost
     monkeypatch.setenv("TABLE_NAME", TABLE_NAME)
     with mock_aws():
         reset_cached_clients()

@@ -74,7 +74,7 @@ class ImportStack:
         from moto.dynamodb.models import dynamodb_backends
 
         table = dynamodb_backends["123456789012"]["us-east-1"].get_table("TracklineTable")
-        return sum(1 for item in table.all_items() if item.range_key.value == "TRACKING")
+        return sum(1 for partition in table.items.values() for item in partition.values() if item.range_key.value == "TRACKING")
 
     def queued(self) -> list[dict]:
         """The messages waiting in the import queue (left there)."""

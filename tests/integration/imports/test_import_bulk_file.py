@@ -48,7 +48,7 @@ def test_ten_thousand_rows(imports):
 
     # The same file, uploaded again and dropped in the bucket: the same import, nothing new.
     again = imports.upload(content)
-    assert again.status == 200 and again.data["import"]["id"] == report["id"]
+    assert again.status == 202 and again.data["import"]["id"] == report["id"]
     boto3.client("s3").put_object(Bucket=imports.bucket, Key="incoming/bulk again.csv", Body=content)
     imports.run_worker()
     assert imports.api.get("/imports").data["total"] == 1

@@ -70,7 +70,7 @@ def test_the_same_file_again_finds_its_import_and_creates_nothing(imports):
     first = imports.upload(every_kind_of_row())
     imports.run_worker()
     again = imports.upload(every_kind_of_row())
-    assert again.status == 200 and again.data["import"]["id"] == first.data["import"]["id"]
+    assert again.status == 202 and again.data["import"]["id"] == first.data["import"]["id"]
     assert again.data["import"]["status"] == "completed"
     assert imports.queued() == [] and imports.tracking_count() == 2
 
@@ -173,3 +173,25 @@ def test_a_dropped_file_over_the_size_limit_is_reported_not_read(imports, monkey
     (summary,) = imports.api.get("/imports").data["imports"]
     assert summary["status"] == "failed" and summary["file_errors"][0]["code"] == "file_too_large"
     assert "1,516 bytes; at most 1,024" in summary["file_errors"][0]["message"]
+
+
+def test_an_import_interrupted_by_a_failure_says_so_and_its_retry_completes_it(imports, monkeypatch):
+    import json
+
+    from trackline.repository.bulk_trackings import BulkTrackingWriter
+
+    reply = imports.upload(every_kind_of_row())
+    message = imports.queued()[0]
+    original = BulkTrackingWriter.create_many
+    monkeypatch.setattr(BulkTrackingWriter, "create_many", lambda self, records: (_ for _ in ()).throw(RuntimeError("DynamoDB is down")))
+    with pytest.raises(AssertionError, match="batchItemFailures"):
+        imports.run_worker()
+    interrupted = imports.report(reply.data["import"]["id"])
+    assert interrupted["status"] == "processing" and "tried again" in interrupted["error"]
+
+    monkeypatch.setattr(BulkTrackingWriter, "create_many", original)
+    boto3.client("sqs").purge_queue(QueueUrl=imports.queue_url)
+    boto3.client("sqs").send_message(QueueUrl=imports.queue_url, MessageBody=json.dumps(message))
+    imports.run_worker()
+    done = imports.report(reply.data["import"]["id"])
+    assert done["status"] == "completed" and done["error"] is None and done["counts"]["created"] == 2

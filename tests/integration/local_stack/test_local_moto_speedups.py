@@ -70,3 +70,29 @@ def test_items_over_the_size_limit_are_still_refused(client):
     with pytest.raises(ClientError, match="Item size has exceeded the maximum allowed size"):
         client.put_item(TableName="T", Item={"pk": {"S": "big"}, "a": {"S": "x" * 300_000}, "b": {"S": "y" * 110_000}})
     client.put_item(TableName="T", Item={"pk": {"S": "fits"}, "a": {"S": "x" * 300_000}})
+
+
+def test_a_query_of_one_partition_keeps_order_conditions_filters_and_pages():
+    install()
+    with mock_aws():
+        dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+        dynamodb.create_table(
+            TableName="R",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        for pk in ("a", "b"):
+            for sk in ("ROWS#3", "ROWS#1", "IMPORT", "ROWS#2"):
+                dynamodb.put_item(TableName="R", Item={"pk": {"S": pk}, "sk": {"S": sk}, "n": {"N": sk[-1] if sk[-1].isdigit() else "0"}})
+        request = {
+            "TableName": "R", "KeyConditionExpression": "pk = :pk AND begins_with(sk, :rows)", "FilterExpression": "n > :zero",
+            "ExpressionAttributeValues": {":pk": {"S": "a"}, ":rows": {"S": "ROWS#"}, ":zero": {"N": "1"}},
+            "ScanIndexForward": False, "Limit": 2,
+        }
+        first = dynamodb.query(**request)
+        assert [item["sk"]["S"] for item in first["Items"]] == ["ROWS#3", "ROWS#2"]
+        rest = dynamodb.query(**request, ExclusiveStartKey=first["LastEvaluatedKey"])
+        assert rest["Items"] == [] and dynamodb.query(TableName="R", KeyConditionExpression="pk = :pk",
+                                                      ExpressionAttributeValues={":pk": {"S": "c"}})["Items"] == []
+        assert dynamodb.query(TableName="R", KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": {"S": "b"}})["Count"] == 4

@@ -52,8 +52,9 @@ def create_import(body: RawBody):
     media_type = (body.content_type or "").split(";", 1)[0].strip().lower()
     if media_type not in CSV_MEDIA_TYPES:
         raise InvalidValue("content-type", "Send the file itself as the body, with Content-Type: text/csv.")
-    summary, created = service().imports.submit(body.content)
-    return success({"import": summary.as_contract()}, 202 if created else 200)
+    # 202 for a file seen before too: its import (whatever its status) is the answer.
+    summary, _ = service().imports.submit(body.content)
+    return success({"import": summary.as_contract()}, 202)
 
 
 def list_imports(query: ImportListQuery):
@@ -108,5 +109,8 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("GET", COURIER_MAPPINGS, list_courier_mappings, "Carrier-name mappings (Trackline extension)", "CourierMappingListEnvelope", query=CourierMappingsQuery, errors=()),
     Endpoint("POST", COURIER_MAPPINGS, add_courier_mapping, "Map a carrier name to a courier (Trackline extension)", "CourierMappingEnvelope", status=201, body=CourierMappingBody, errors=()),
     Endpoint("DELETE", f"{COURIER_MAPPINGS}/<name>", remove_courier_mapping, "Remove a carrier-name mapping (Trackline extension)", "CourierMappingEnvelope"),
-    Endpoint("GET", EXPORT, export_trackings, "Export trackings as CSV (Trackline extension)", "ExportLinkEnvelope", query=ExportQuery, errors=()),
+    Endpoint(
+        "GET", EXPORT, export_trackings, "Export trackings as CSV (Trackline extension)", "ExportLinkEnvelope",
+        query=ExportQuery, errors=(), media_types=("text/csv", "application/json"),
+    ),
 ]

@@ -15,12 +15,12 @@ _ERRORS = {
 }
 
 
-def documented(success_status: int, model: type, description: str, *errors: int) -> dict[int, Any]:
+def documented(success_status: int, model: type, description: str, *errors: int, media_types: tuple[str, ...] = ("application/json",)) -> dict[int, Any]:
     from trackline.models.responses import ErrorEnvelope
 
-    responses: dict[int, Any] = {
-        success_status: {"description": description, "content": {"application/json": {"model": model}}}
-    }
+    # The envelope model for JSON; any other media type (a CSV download) is a plain string.
+    content = {media: {"model": model} if media == "application/json" else {"schema": {"type": "string"}} for media in media_types}
+    responses: dict[int, Any] = {success_status: {"description": description, "content": content}}
     for status in (400, 401, 429, *errors):
         responses[status] = {"description": _ERRORS[status], "content": {"application/json": {"model": ErrorEnvelope}}}
     return responses

@@ -37,6 +37,8 @@ class Endpoint:
     errors: tuple[int, ...] = field(default=(404,))
     # The body as sent (a CSV upload), given to the handler as a RawBody instead of parsed JSON.
     raw_body: bool = False
+    # What a success may be sent as, for the document (the envelope is application/json).
+    media_types: tuple[str, ...] = ("application/json",)
 
     @property
     def path_parameters(self) -> list[str]:
@@ -126,6 +128,8 @@ def documented_app(endpoints: list[Endpoint]) -> APIGatewayHttpResolver:
             endpoint.path,
             method=endpoint.method,
             summary=endpoint.summary,
-            responses=documented(endpoint.status, getattr(responses, endpoint.response), endpoint.summary, *endpoint.errors),
+            responses=documented(
+                endpoint.status, getattr(responses, endpoint.response), endpoint.summary, *endpoint.errors, media_types=endpoint.media_types
+            ),
         )(description)
     return app

@@ -45,11 +45,6 @@ def _sqs() -> Any:
     return boto3.client("sqs", config=Config(retries={"mode": "standard", "max_attempts": 3}))
 
 
-def reset_clients() -> None:
-    _s3.cache_clear()
-    _sqs.cache_clear()
-
-
 class ImportFiles:
     def __init__(self, bucket: str, client: Any = None) -> None:
         self._bucket = bucket

@@ -180,7 +180,16 @@ class ImportService:
         parsed = read_csv(content, max_rows=self._settings.import_max_rows)
         if not parsed.accepted:
             return self._finish(summary, ImportStatus.FAILED, file_errors=parsed.problems)
-        self._import_rows(summary, parsed)
+        try:
+            self._import_rows(summary, parsed)
+        except Exception as error:
+            # SQS delivers the file again (3 times in all); the report says so meanwhile.
+            logger.exception("Import interrupted", extra={"import_id": import_id, "error_type": type(error).__name__})
+            summary.error = "The import stopped before its last row; it is tried again, and rows created already are kept."
+            summary.updated_at = iso_seconds(utc_now())
+            self._imports.save(summary)
+            raise
+        summary.error = None
         return self._finish(summary, ImportStatus.COMPLETED)
 
     def _import_rows(self, summary: ImportSummary, parsed: ParsedFile) -> None:
