@@ -36,6 +36,15 @@ def reset_cached_clients() -> None:
 
     get_settings.cache_clear()
     dynamodb_client.cache_clear()
+    # Handler modules cache their service (and so its clients) too; a stack started later in
+    # the same process must not reach a stopped stack's endpoints through them.
+    import sys
+
+    for name, module in list(sys.modules.items()):
+        if name.endswith("_handler"):
+            for value in list(vars(module).values()):
+                if callable(getattr(value, "cache_clear", None)) and getattr(value, "__module__", None) == name:
+                    value.cache_clear()
     aws_client.cache_clear()
     for module_name in (
         "trackline.api.trackings_routes",

@@ -180,3 +180,15 @@ def test_registering_a_signing_key_stores_only_a_reference_in_the_table(aes_key)
     key_item = next(item for item in items if item["pk"]["S"] == "APIKEYS")
     assert key_item["signature"]["S"] == "aes" and key_item["credential_arn"]["S"] == aes_key.credential_arn
     assert aes_key.credential_arn.split(":secret:")[1].startswith(f"{TABLE_NAME}/api-keys/{aes_key.key_id}")
+
+
+def test_the_local_stack_key_signs_with_api_secret(table):
+    from trackline_local.stack import LocalStack
+
+    local = LocalStack(api_key="tl_local-key-0123456789", api_secret="a-local-api-secret-123")
+    local._register_api_key()  # what start() does, against this test's table
+    [info] = ApiKeyService().list()
+    assert (info.name, info.signature) == ("local", "aes") and info.credential_arn
+    secret = json.loads(boto3.client("secretsmanager").get_secret_value(SecretId=info.credential_arn)["SecretString"])
+    assert secret == {"scheme": "aes", "secret": "a-local-api-secret-123"}
+    assert authorize({"as-api-key": "tl_local-key-0123456789"})["authenticated"] is False, "unsigned: refused"

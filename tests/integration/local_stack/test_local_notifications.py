@@ -66,7 +66,7 @@ def test_a_parcel_to_delivered_emails_texts_and_posts_each_stage_once(stack: Loc
             "emails": ["client@example.com"], "smses": ["+33 6 12 34 56 78"]}})
         assert created.status_code == 201, created.text
         tracking_id = created.json()["data"]["tracking"]["id"]
-        delivered = wait_for(lambda: http.get(f"/trackings/{tracking_id}").json()["data"]["tracking"]["tag"] == "Delivered", 90)
+        delivered = wait_for(lambda: http.get(f"/trackings/{tracking_id}").json()["data"]["tracking"]["tag"] == "Delivered", 240)
         assert delivered
 
     # Webhooks: every update, signed, the tags in the order they happened, Delivered last.
@@ -83,9 +83,9 @@ def test_a_parcel_to_delivered_emails_texts_and_posts_each_stage_once(stack: Loc
     def files(kind):
         return sorted(outbox.glob(f"*-{kind}-*"))
 
-    emails = wait_for(lambda: len(files("email")) >= 4 and files("email"), 30)
+    emails = wait_for(lambda: len(files("email")) >= 4 and files("email"), 90)
     messages = [email.message_from_bytes(path.read_bytes()) for path in emails]
     assert len(messages) == 4 and all(message["To"] == "client@example.com" for message in messages)
     assert any("livré" in str(email.header.make_header(email.header.decode_header(m["Subject"]))).lower() for m in messages)
-    texts = wait_for(lambda: len(files("sms")) >= 4 and files("sms"), 30)
+    texts = wait_for(lambda: len(files("sms")) >= 4 and files("sms"), 90)
     assert len(texts) == 4 and all("+33612345678" in path.read_text() for path in texts)
