@@ -26,7 +26,12 @@ def without_cycle_collection():
         gc.collect()
 
 
-def test_ten_thousand_rows(imports, without_cycle_collection):
+def test_ten_thousand_rows(imports, without_cycle_collection, monkeypatch):
+    from tests.conftest import reset_cached_clients
+
+    # Two writers at once, not eight: the in-process moto runs one request at a time anyway.
+    monkeypatch.setenv("IMPORT_WRITE_CONCURRENCY", "2")
+    reset_cached_clients()
     content = data_file("bulk_10000.csv")
     expected = list(csv.DictReader(io.StringIO(content.decode())))
     assert len(expected) == 10_000
