@@ -93,22 +93,24 @@ def test_a_retried_import_recognises_the_trackings_it_created(imports):
     assert imports.tracking_count() == 2
 
 
-@pytest.mark.parametrize(
-    ("name", "says"),
-    [
-        ("empty.csv", "The file is empty"),
-        ("shipments.xlsx", "Excel workbook"),
-        ("latin1.csv", "Row 3 is not UTF-8"),
-        ("no_header.csv", "not a header row"),
-        ("unknown_columns.csv", 'Column 3 "titel"'),
-        ("wrong_column_count.csv", "Row 3 has 4 cells"),
-    ],
-)
-def test_a_bad_file_is_refused_at_once_and_nothing_is_stored(imports, name, says):
-    reply = imports.upload(data_file(name))
-    assert (reply.status, reply.code, reply.body["meta"]["type"]) == (400, 4008, "BadRequest")
-    assert reply.body["meta"]["message"].startswith("The value of file is invalid.") and says in reply.body["meta"]["message"]
-    assert reply.data == {} and imports.queued() == []
+BAD_FILES = {
+    "empty.csv": "The file is empty",
+    "shipments.xlsx": "Excel workbook",
+    "latin1.csv": "Row 3 is not UTF-8",
+    "no_header.csv": "not a header row",
+    "unknown_columns.csv": 'Column 3 "titel"',
+    "wrong_column_count.csv": "Row 3 has 4 cells",
+}
+
+
+def test_a_bad_file_is_refused_at_once_and_nothing_is_stored(imports):
+    for name, says in BAD_FILES.items():
+        reply = imports.upload(data_file(name))
+        assert (reply.status, reply.code, reply.body["meta"]["type"]) == (400, 4008, "BadRequest"), name
+        message = reply.body["meta"]["message"]
+        assert message.startswith("The value of file is invalid.") and says in message, (name, message)
+        assert reply.data == {}, name
+    assert imports.queued() == []
     assert imports.api.get("/imports").data == {"total": 0, "imports": []}
 
 
