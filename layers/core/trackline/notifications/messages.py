@@ -9,9 +9,9 @@ own line or row, which is left out when the fact is missing.
 import html
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from importlib.resources import files
 from typing import Any
@@ -86,7 +86,7 @@ class _Draft:
 
 
 def supported_languages() -> frozenset[str]:
-    return frozenset(_catalog())
+    return frozenset(message_catalog())
 
 
 def email_for(occasion: str, language: str | None, facts: MessageFacts) -> EmailContent:
@@ -103,18 +103,24 @@ def sms_for(occasion: str, language: str | None, facts: MessageFacts) -> str:
 
 
 @cache
-def _catalog() -> Mapping[str, Any]:
+def message_catalog() -> Mapping[str, Any]:
+    """The wording of every language (also the tracking page's status names, labels and dates)."""
     text = files(__package__).joinpath("data", DATA_FILE).read_text(encoding="utf-8")
     return json.loads(text)
 
 
-def _language(requested: str | None) -> str:
-    """The exact code (any case), else its primary subtag ("pt-BR" -> "pt"), else English."""
+
+def matching_language(requested: str | None, supported: Collection[str]) -> str | None:
+    """The exact code (any case), else its primary subtag ("pt-BR" -> "pt"), if supported."""
     code = (requested or "").strip().lower().replace("_", "-")
     for candidate in (code, code.split("-", 1)[0]):
-        if candidate in _catalog():
+        if candidate in supported:
             return candidate
-    return FALLBACK_LANGUAGE
+    return None
+
+
+def _language(requested: str | None) -> str:
+    return matching_language(requested, message_catalog()) or FALLBACK_LANGUAGE
 
 
 def _draft(occasion: str, language: str | None, facts: MessageFacts) -> _Draft:
@@ -122,7 +128,7 @@ def _draft(occasion: str, language: str | None, facts: MessageFacts) -> _Draft:
     if name not in OCCASIONS:
         raise ValueError(f"no message for occasion {occasion!r}")
     code = _language(language)
-    strings = _catalog()[code]
+    strings = message_catalog()[code]
     return _Draft(code, strings, strings["occasions"][name], _values(facts, strings))
 
 
@@ -149,6 +155,11 @@ def _date(value: str, formats: Mapping[str, Any]) -> str:
         day = datetime.fromisoformat(value).date()
     except ValueError:
         return value  # not ISO: better shown as the carrier wrote it than not at all
+    return format_date(day, formats)
+
+
+def format_date(day: date, formats: Mapping[str, Any]) -> str:
+    """A date in a language's own pattern (its `formats` entry of the catalog)."""
     month_name = formats["month_names"][day.month - 1]
     return formats["date"].format_map({"day": day.day, "month": day.month, "year": day.year, "month_name": month_name})
 

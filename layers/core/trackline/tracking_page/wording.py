@@ -14,6 +14,8 @@ from functools import cache
 from importlib.resources import files
 from typing import Any
 
+from trackline.notifications.messages import format_date, matching_language, message_catalog
+
 FALLBACK_LANGUAGE = "en"
 MAX_ACCEPT_LANGUAGE = 1000  # characters of the header worth reading
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -32,12 +34,11 @@ class Wording:
         return _PLACEHOLDER.sub(lambda match: str(values.get(match[1], match[0])), self.labels[key])
 
     def date(self, day: date) -> str:
-        month_name = self.formats["month_names"][day.month - 1]
-        return self.formats["date"].format_map({"day": day.day, "month": day.month, "year": day.year, "month_name": month_name})
+        return format_date(day, self.formats)
 
 
 def wording_for(language: str) -> Wording:
-    messages, page = _messages()[language], _page()[language]
+    messages, page = message_catalog()[language], _page()[language]
     return Wording(
         language=language,
         tag_names=messages["tag_names"],
@@ -48,7 +49,7 @@ def wording_for(language: str) -> Wording:
 
 
 def supported_languages() -> frozenset[str]:
-    return frozenset(_messages()) & frozenset(_page())
+    return frozenset(message_catalog()) & frozenset(_page())
 
 
 def choose_language(*, requested: str | None, tracking_language: str | None, accept_language: str | None) -> str:
@@ -61,12 +62,7 @@ def choose_language(*, requested: str | None, tracking_language: str | None, acc
 
 
 def _supported(code: str | None) -> str | None:
-    """The exact code (any case), else its primary subtag ("pt-BR" -> "pt")."""
-    code = (code or "").strip().lower().replace("_", "-")
-    for candidate in (code, code.split("-", 1)[0]):
-        if candidate in supported_languages():
-            return candidate
-    return None
+    return matching_language(code, supported_languages())
 
 
 def _preferences(header: str | None) -> list[str]:
@@ -87,14 +83,5 @@ def _preferences(header: str | None) -> list[str]:
 
 
 @cache
-def _messages() -> Mapping[str, Any]:
-    return _load("trackline.notifications", "messages.json")
-
-
-@cache
 def _page() -> Mapping[str, Any]:
-    return _load(__package__, "page.json")
-
-
-def _load(package: str, name: str) -> Mapping[str, Any]:
-    return json.loads(files(package).joinpath("data", name).read_text(encoding="utf-8"))
+    return json.loads(files(__package__).joinpath("data", "page.json").read_text(encoding="utf-8"))
