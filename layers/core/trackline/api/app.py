@@ -4,25 +4,21 @@ from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
-from trackline.api.errors import register_error_handlers
+from trackline.api.errors import response_for, route_not_found
 from trackline.api.guard import guarded_api
-from trackline.api.openapi import register_document_routes
-from trackline.api.routing import Endpoint, serve
+from trackline.api.http import Resolver
+from trackline.api.openapi import document_routes
+from trackline.api.routing import Endpoint, routes_of
 from trackline.tracking_page.links import remembering_request_base_url
 
 logger = Logger()
 
 
-def create_app(endpoints: list[Endpoint]) -> APIGatewayHttpResolver:
+def create_app(endpoints: list[Endpoint]) -> Resolver:
     # Requests are validated by the endpoints' own models (trackline.api.routing), not by
     # Powertools' OpenAPI middleware, whose import would lengthen every cold start.
-    app = APIGatewayHttpResolver()
-    serve(app, endpoints)
-    register_error_handlers(app)
-    register_document_routes(app)
-    return app
+    return Resolver(routes_of(endpoints) + document_routes(), on_error=response_for, not_found=route_not_found)
 
 
 def api_entry_point(handler: Callable[[dict, Any], dict]) -> Callable[[dict, Any], dict]:

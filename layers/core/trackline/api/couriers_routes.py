@@ -6,7 +6,7 @@ from urllib.parse import unquote
 from trackline import API_BASE_PATH
 from trackline.api.envelope import success
 from trackline.api.routing import Endpoint
-from trackline.models.requests import DetectCourierBody
+from trackline.models.detection_requests import DetectCourierBody
 from trackline.services.couriers import CourierService
 
 COURIERS = f"{API_BASE_PATH}/couriers"

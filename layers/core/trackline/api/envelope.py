@@ -3,9 +3,8 @@
 import json
 from typing import Any
 
-from aws_lambda_powertools.event_handler import Response
-
 from trackline import API_VERSION
+from trackline.api.http import Response
 from trackline.errors import TracklineError
 
 HEADERS = {"as-api-version": API_VERSION, "cache-control": "no-store"}

@@ -3,11 +3,10 @@
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from botocore.exceptions import BotoCoreError, ClientError
 
 from trackline.api.envelope import failure
+from trackline.api.http import Response
 from trackline.errors import (
     InvalidJson,
     InvalidTrackingNumber,
@@ -98,27 +97,20 @@ def _retry_is_right(error: ClientError) -> bool:
     return code in _RETRYABLE
 
 
-def register_error_handlers(app: APIGatewayHttpResolver) -> None:
-    @app.exception_handler(TracklineError)
-    def _domain(error: TracklineError) -> Response:
+def response_for(error: Exception) -> Response:
+    """Every error an endpoint raises, as the contract's envelope."""
+    if isinstance(error, TracklineError):
         return failure(error)
-
-    @app.not_found
-    def _unknown_route(_: NotFoundError) -> Response:
-        return failure(RouteNotFound())
-
-    @app.exception_handler(ClientError)
-    def _store(error: ClientError) -> Response:
+    if isinstance(error, ClientError):
         code = error.response.get("Error", {}).get("Code", "")
         logger.exception("DynamoDB request failed", extra={"error_code": code})
         return failure(ServiceUnavailable() if _retry_is_right(error) else InternalError())
-
-    @app.exception_handler(BotoCoreError)
-    def _network(error: BotoCoreError) -> Response:
+    if isinstance(error, BotoCoreError):
         logger.exception("AWS request failed", extra={"error_type": type(error).__name__})
         return failure(ServiceUnavailable())
+    logger.exception("unexpected failure", extra={"error_type": type(error).__name__})
+    return failure(InternalError())
 
-    @app.exception_handler(Exception)
-    def _unexpected(error: Exception) -> Response:
-        logger.exception("Unhandled error", extra={"error_type": type(error).__name__})
-        return failure(InternalError())
+
+def route_not_found() -> Response:
+    return failure(RouteNotFound())

@@ -6,10 +6,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import unquote
 
-from aws_lambda_powertools.event_handler import Response
-
 from trackline import API_BASE_PATH
 from trackline.api.envelope import HEADERS, success
+from trackline.api.http import Response
 from trackline.api.routing import Endpoint, RawBody
 from trackline.errors import InvalidValue
 from trackline.models.imports import (

@@ -2,9 +2,8 @@
 
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-
 from trackline import API_BASE_PATH, API_VERSION
+from trackline.api.http import Request, Response, Route
 
 _ERRORS = {
     400: "Invalid input; meta.code says which (4001-4017).",
@@ -26,39 +25,41 @@ def documented(success_status: int, model: type, description: str, *errors: int,
     return responses
 
 
-def register_document_routes(app: APIGatewayHttpResolver) -> None:
-    """Serve the OpenAPI document and a Swagger UI page (public: they hold no data). Both are
-    built on request from every API function's endpoint table."""
+def document_routes() -> list[Route]:
+    """The OpenAPI document and a Swagger UI page (public: they hold no data), both built on
+    request from every API function's endpoint table."""
+    return [Route("GET", f"{API_BASE_PATH}/openapi.json", _openapi_document), Route("GET", f"{API_BASE_PATH}/docs", _swagger_ui)]
 
-    def document() -> str:
-        from trackline.api.couriers_routes import ENDPOINTS as COURIERS
-        from trackline.api.imports_routes import ENDPOINTS as IMPORTS
-        from trackline.api.routing import documented_app
-        from trackline.api.trackings_routes import ENDPOINTS as TRACKINGS
 
-        return documented_app(TRACKINGS + COURIERS + IMPORTS).get_openapi_json_schema(
-            title="Trackline Tracking API",
-            version=API_VERSION,
-            description="AfterShip Tracking API 2024-04 compatible. Send your key in the as-api-key header.",
-        )
+def _document() -> str:
+    from trackline.api.couriers_routes import ENDPOINTS as COURIERS
+    from trackline.api.imports_routes import ENDPOINTS as IMPORTS
+    from trackline.api.routing import documented_app
+    from trackline.api.trackings_routes import ENDPOINTS as TRACKINGS
 
-    @app.get(f"{API_BASE_PATH}/openapi.json", include_in_schema=False)
-    def openapi_document():
-        return Response(status_code=200, content_type="application/json", body=document())
+    return documented_app(TRACKINGS + COURIERS + IMPORTS).get_openapi_json_schema(
+        title="Trackline Tracking API",
+        version=API_VERSION,
+        description="AfterShip Tracking API 2024-04 compatible. Send your key in the as-api-key header.",
+    )
 
-    @app.get(f"{API_BASE_PATH}/docs", include_in_schema=False)
-    def swagger_ui():
-        from pathlib import Path
 
-        from aws_lambda_powertools.event_handler.openapi import swagger_ui
+def _openapi_document(_: Request) -> Response:
+    return Response(status_code=200, content_type="application/json", body=_document())
 
-        assets = Path(swagger_ui.__file__).parent
-        html = swagger_ui.generate_swagger_html(
-            document().replace("</", "<\\/"),
-            (assets / "swagger-ui-bundle.min.js").read_text(encoding="utf-8"),
-            (assets / "swagger-ui.min.css").read_text(encoding="utf-8"),
-            None,
-            None,
-            False,
-        )
-        return Response(status_code=200, content_type="text/html", body=html)
+
+def _swagger_ui(_: Request) -> Response:
+    from pathlib import Path
+
+    from aws_lambda_powertools.event_handler.openapi import swagger_ui
+
+    assets = Path(swagger_ui.__file__).parent
+    html = swagger_ui.generate_swagger_html(
+        _document().replace("</", "<\\/"),
+        (assets / "swagger-ui-bundle.min.js").read_text(encoding="utf-8"),
+        (assets / "swagger-ui.min.css").read_text(encoding="utf-8"),
+        None,
+        None,
+        False,
+    )
+    return Response(status_code=200, content_type="text/html", body=html)

@@ -6,7 +6,6 @@ would cost every cold start about a tenth of a second. The OpenAPI document is b
 same table (and so from the same models) only when someone asks for it.
 """
 
-import base64
 import inspect
 import json
 import re
@@ -14,9 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from pydantic import BaseModel, ValidationError
 
+from trackline.api.http import Request, Response, Route
 from trackline.errors import InvalidJson
 
 _PATH_PARAMETER = re.compile(r"<(\w+)>")
@@ -49,20 +48,19 @@ class Endpoint:
         return self.body if self.body is None or isinstance(self.body, type) else self.body()
 
 
-def serve(app: APIGatewayHttpResolver, endpoints: list[Endpoint]) -> None:
-    for endpoint in endpoints:
-        app.route(endpoint.path, method=endpoint.method)(_served(app, endpoint))
+def routes_of(endpoints: list[Endpoint]) -> list[Route]:
+    return [Route(endpoint.method, endpoint.path, _served(endpoint)) for endpoint in endpoints]
 
 
-def _served(app: APIGatewayHttpResolver, endpoint: Endpoint) -> Callable[..., Any]:
-    def route(**path_parameters: str) -> Any:
+def _served(endpoint: Endpoint) -> Callable[..., Response]:
+    def route(request: Request, **path_parameters: str) -> Response:
         arguments: dict[str, Any] = dict(path_parameters)
         if endpoint.query is not None:
-            arguments["query"] = parse(endpoint.query, app.current_event.query_string_parameters or {}, "query")
+            arguments["query"] = parse(endpoint.query, request.query, "query")
         if endpoint.body is not None:
-            arguments["body"] = parse(endpoint.body_model, _json_body(app.current_event), "body")
+            arguments["body"] = parse(endpoint.body_model, _json_body(request), "body")
         if endpoint.raw_body:
-            arguments["body"] = _raw_body(app.current_event)
+            arguments["body"] = RawBody(request.body, request.headers.get("content-type"))
         return endpoint.handler(**arguments)
 
     route.__name__ = endpoint.handler.__name__
@@ -75,18 +73,9 @@ class RawBody:
     content_type: str | None
 
 
-def _raw_body(event: Any) -> RawBody:
-    raw = event.body or ""
-    content = base64.b64decode(raw) if event.is_base64_encoded else raw.encode("utf-8")
-    return RawBody(content, event.headers.get("content-type"))
-
-
-def _json_body(event: Any) -> Any:
-    raw = event.body or ""
-    if event.is_base64_encoded:
-        raw = base64.b64decode(raw).decode("utf-8", errors="replace")
+def _json_body(request: Request) -> Any:
     try:
-        return json.loads(raw)
+        return json.loads(request.text)
     except ValueError as error:
         raise InvalidJson() from error
 
@@ -101,9 +90,10 @@ def parse(model: type[BaseModel], data: Any, source: str) -> BaseModel:
         raise domain_error_from_validation(located) from None
 
 
-def documented_app(endpoints: list[Endpoint]) -> APIGatewayHttpResolver:
-    """A resolver that only describes the endpoints: each route gets a signature with the
-    endpoint's models as Body and Query, from which Powertools writes the OpenAPI document."""
+def documented_app(endpoints: list[Endpoint]) -> Any:
+    """A Powertools resolver that only describes the endpoints: each route gets a signature with
+    the endpoint's models as Body and Query, from which Powertools writes the OpenAPI document."""
+    from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
     from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
     from trackline.api.openapi import documented

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from trackline.models.fields import LongText, ShortText, Slug, meta_error
-from trackline.models.requests import RequestModel
+from trackline.models.request_base import RequestModel
 
 MAX_ITEMS = 5
 LOCAL_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"

@@ -7,7 +7,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from trackline.models.fields import Slug
-from trackline.models.requests import ListTrackingsQuery, RequestModel, WrappedBody
+from trackline.models.request_base import RequestModel, WrappedBody
+from trackline.models.requests import ListTrackingsQuery
 
 
 class ImportStatus(StrEnum):

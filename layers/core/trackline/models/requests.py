@@ -1,14 +1,12 @@
 """Request bodies and query strings, as the 2024-04 contract defines them."""
 
-import re
-from typing import Annotated, Any, ClassVar
+from typing import Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
-from trackline.models.enums import CompletionReason, HasAdditionalFields, DeliveryType, SlugGroup, Tag
+from trackline.models.enums import CompletionReason, DeliveryType, SlugGroup, Tag
 from trackline.models.fields import (
     CalendarDate,
-    CompactDate,
     CountryIso3,
     CustomFields,
     EmailInput,
@@ -22,24 +20,9 @@ from trackline.models.fields import (
     ShortText,
     Slug,
     TrackingNumber,
-    split_comma_list,
     meta_error,
 )
-
-
-class RequestModel(BaseModel):
-    # Unknown fields are ignored, as AfterShip does; types are not coerced (a number is no title).
-    model_config = ConfigDict(defer_build=True, extra="ignore", use_enum_values=True)
-
-
-class AdditionalFieldsInput(HasAdditionalFields, RequestModel):
-    tracking_account_number: ShortText | None = None
-    tracking_key: ShortText | None = None
-    tracking_ship_date: CompactDate | None = None
-    tracking_postal_code: ShortText | None = None
-    tracking_origin_country: CountryIso3 | None = None
-    tracking_destination_country: CountryIso3 | None = None
-    tracking_state: ShortText | None = None
+from trackline.models.request_base import AdditionalFieldsInput, RequestModel, WrappedBody
 
 
 class NextCourierInput(RequestModel):
@@ -106,20 +89,6 @@ class UpdateTracking(EditableFields):
         # "" means "clear this field" on update, so it must not meet the field's format check.
         if isinstance(data, dict):
             return {name: (None if value == "" else value) for name, value in data.items()}
-        return data
-
-
-class WrappedBody(RequestModel):
-    """A body whose fields sit under one key; without it the contract has its own code."""
-
-    wrapper: ClassVar[str] = "tracking"
-    missing_code: ClassVar[int] = 4006
-
-    @model_validator(mode="before")
-    @classmethod
-    def _wrapped(cls, data: Any) -> Any:
-        if not isinstance(data, dict) or not isinstance(data.get(cls.wrapper), dict):
-            raise meta_error(cls.missing_code, f"{cls.wrapper} object is required.")
         return data
 
 
@@ -193,34 +162,3 @@ class ListTrackingsQuery(RequestModel):
         return self
 
 
-_DETECTABLE = re.compile(r"[A-Za-z0-9 ._/-]+")
-
-
-def _detectable_number(value: Any) -> str:
-    """Detection accepts a number as people paste it (spaces, dashes, any case); it only refuses
-    what can be no tracking number."""
-    if not isinstance(value, str):
-        raise meta_error(4005, "The value of tracking_number is invalid. Send it as a string.")
-    stripped = value.strip()
-    if not stripped:
-        raise meta_error(4007, "tracking_number is required.")
-    if len(stripped) > 100 or not _DETECTABLE.fullmatch(stripped):
-        raise meta_error(
-            4005, "The value of tracking_number is invalid. Use up to 100 letters, digits, spaces and - . _ /."
-        )
-    return stripped
-
-
-SlugList = Annotated[list[Slug], BeforeValidator(split_comma_list), Field(max_length=50)]
-
-
-class DetectCourier(AdditionalFieldsInput):
-    tracking_number: Annotated[str, BeforeValidator(_detectable_number)]
-    slug: SlugList | None = None
-    slug_group: SlugGroup | None = None
-    origin_country_iso3: CountryIso3 | None = None
-    destination_country_iso3: CountryIso3 | None = None
-
-
-class DetectCourierBody(WrappedBody):
-    tracking: DetectCourier

@@ -2,7 +2,7 @@
 
 from trackline.clock import iso_seconds, utc_now
 from trackline.errors import CourierNotDetected, InvalidValue
-from trackline.models.requests import DetectCourier
+from trackline.models.detection_requests import DetectCourier
 from trackline.repository.couriers import ActivatedCourierRepository
 from trackline.services import courier_resolution
 from trackline.settings import get_settings
