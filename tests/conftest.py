@@ -27,6 +27,20 @@ for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE"):
     os.environ.pop(name, None)
 
 
+def pytest_xdist_make_scheduler(config, log):
+    """`make test` runs on every core (pytest-xdist). A file's tests stay on one worker, so its
+    module fixtures (a local stack, a moto server) start once; the API suite shares one local
+    stack for the session, so all of tests/api goes to one worker as a single unit."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByFileWithOneApiSuite(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return "tests/api" if path.startswith("tests/api/") else path
+
+    return ByFileWithOneApiSuite(config, log)
+
+
 def reset_cached_clients() -> None:
     """Settings and clients are read once per process (as in Lambda); tests start each afresh."""
     from trackline.repository.dynamodb import dynamodb_client
