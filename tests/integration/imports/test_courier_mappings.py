@@ -20,6 +20,15 @@ def test_create_takes_a_sales_channel_name_for_the_slug(imports):
         assert imports.trackings.create(tracking_number=number, slug=name)["slug"] == slug
 
 
+def test_update_takes_a_carrier_name_for_the_slug_too(imports):
+    created = imports.trackings.create(tracking_number="H1234567890124")
+    updated = imports.trackings.put(f"/trackings/{created['id']}", {"tracking": {"slug": "Hermes/EVRI"}})
+    assert updated.status == 200 and updated.data["tracking"]["slug"] == "hermes"
+    refused = imports.trackings.put(f"/trackings/{created['id']}", {"tracking": {"slug": "Hermes Evry Couriers"}})
+    assert (refused.status, refused.code) == (400, 4010) and "closest: hermes" in refused.body["meta"]["message"]
+    assert imports.trackings.get(f"/trackings/{created['id']}").data["tracking"]["slug"] == "hermes"
+
+
 def test_an_unknown_name_is_4010_with_the_closest_couriers(imports):
     reply = imports.trackings.post("/trackings", {"tracking": {"tracking_number": RM, "slug": "Royal Mael"}})
     assert (reply.status, reply.code) == (400, 4010)

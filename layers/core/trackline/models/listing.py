@@ -3,8 +3,9 @@
 from pydantic import BaseModel, ConfigDict
 
 
+# Both are built on a list request's first use: a cold start that serves a read by id skips them.
 class TrackingFilter(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     created_at_min: str
     created_at_max: str
@@ -24,5 +25,7 @@ class TrackingFilter(BaseModel):
 
 
 class TrackingPage(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     count: int
     trackings: list  # list[TrackingRecord]; kept loose to avoid an import cycle

@@ -9,7 +9,7 @@ import zlib
 from collections.abc import Iterator
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from trackline.errors import TrackingAlreadyExists
 from trackline.models.listing import TrackingFilter, TrackingPage
@@ -408,6 +408,9 @@ class _FilterExpression:
 
 class DueTracking(BaseModel):
     """What the poll index holds of a due tracking."""
+
+    # Built when the scheduler first reads the index, not in every API function's cold start.
+    model_config = ConfigDict(defer_build=True)
 
     id: str
     slug: str

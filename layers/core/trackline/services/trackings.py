@@ -113,13 +113,16 @@ class TrackingService:
         return record
 
     def _with_courier_slug(self, request: CreateTracking) -> CreateTracking:
-        """A carrier name where a slug is expected ("Hermes/EVRI") becomes its courier's slug;
-        the mapping is read only for a slug the catalog does not know."""
-        if not request.slug or courier_resolution.catalog().get_courier(request.slug) is not None:
-            return request
+        return request.model_copy(update={"slug": self._courier_slug(request.slug)}) if request.slug else request
+
+    def _courier_slug(self, slug: str) -> str:
+        """A carrier name where a slug is expected ("Hermes/EVRI") is its courier's slug; the
+        mappings are read only for a slug the catalog does not know (unknown: 4010)."""
+        if courier_resolution.catalog().get_courier(slug) is not None:
+            return slug
         from trackline.services.courier_names import CourierNames
 
-        return request.model_copy(update={"slug": CourierNames(self._settings.table_name).slug_for(request.slug)})
+        return CourierNames(self._settings.table_name).slug_for(slug)
 
     # -- read -----------------------------------------------------------------------------
 
@@ -154,10 +157,10 @@ class TrackingService:
             # The official SDK sends an empty custom_fields with every model-based update.
             del changes["custom_fields"]
         new_slug = changes.pop("slug", None)
-        if new_slug and new_slug != courier_resolution.UNRECOGNIZED:
-            courier_resolution.require_known_slug(new_slug)
-        elif new_slug:
+        if new_slug == courier_resolution.UNRECOGNIZED:
             raise InvalidSlug()
+        if new_slug:
+            new_slug = self._courier_slug(new_slug)
 
         def apply(record: TrackingRecord) -> None:
             for name, value in changes.items():
