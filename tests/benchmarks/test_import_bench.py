@@ -10,50 +10,20 @@ alone) is printed too: there both sides are bound by the emulator, not by Dynamo
 
 import csv
 import io
-import socket
-import subprocess
-import sys
 import threading
 import time
-from contextlib import contextmanager
 
 import boto3
 import pytest
 
-from tests.conftest import PROJECT_ROOT, TEMPLATE, reset_cached_clients
+from tests.conftest import TEMPLATE, reset_cached_clients
 from tests.data.imports.generate_bulk import ACTIVATED
 from tests.support.handlers import ApiClient
 from tests.support.imports import ImportStack, data_file
+from tests.support.moto_server import moto_process
 
 ROUND_TRIP = 0.010
 BASELINE_ROWS = 500  # the first rows of the file, with the same share of bad rows
-_MOTO = (
-    "import sys; from trackline_local.moto_speedups import install; install(); "
-    "from moto.server import main; main(['-H', '127.0.0.1', '-p', sys.argv[1]])"
-)
-
-
-@contextmanager
-def moto_process():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    process = subprocess.Popen([sys.executable, "-c", _MOTO, str(port)], cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    endpoint = f"http://127.0.0.1:{port}"
-    try:
-        client = boto3.client("dynamodb", endpoint_url=endpoint)
-        for _ in range(100):
-            try:
-                client.list_tables()
-                break
-            except Exception:  # noqa: BLE001 - not up yet
-                time.sleep(0.1)
-        yield endpoint
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
 class RoundTrips:
     """Counts DynamoDB requests and makes each wait the round trip (the thread sleeps, as on I/O)."""
 
