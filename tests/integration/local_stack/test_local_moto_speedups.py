@@ -1,4 +1,4 @@
-"""The local stack's TransactWriteItems and item building behave as moto's (and DynamoDB's)."""
+"""The local stack's TransactWriteItems, item building and answers behave as moto's (and DynamoDB's)."""
 
 import boto3
 import pytest
@@ -96,3 +96,33 @@ def test_a_query_of_one_partition_keeps_order_conditions_filters_and_pages():
         assert rest["Items"] == [] and dynamodb.query(TableName="R", KeyConditionExpression="pk = :pk",
                                                       ExpressionAttributeValues={":pk": {"S": "c"}})["Items"] == []
         assert dynamodb.query(TableName="R", KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": {"S": "b"}})["Count"] == 4
+
+
+def test_items_are_answered_in_the_json_moto_s_own_serializer_writes():
+    import json
+
+    from moto.core.serialize import BaseJSONSerializer, JSONSerializer, XFormedAttributePicker
+    from moto.core.utils import get_service_model
+
+    install()
+    model = get_service_model("dynamodb")
+    item = {
+        "s": {"S": "é ☕"}, "n": {"N": "-1.5E3"}, "b": {"B": b"\x00\xff\x10"}, "ss": {"SS": ["a", "b"]},
+        "ns": {"NS": ["1", "2.5"]}, "bs": {"BS": [b"x", b"\x01"]}, "null": {"NULL": True}, "bool": {"BOOL": False},
+        "m": {"M": {"l": {"L": [{"S": "x"}, {"M": {}}, {"L": []}, {"B": b"y"}]}}},
+    }
+    result = {"Responses": {"T": [item, {"pk": {"S": "only"}}]}, "UnprocessedKeys": {}, "ConsumedCapacity": [{"TableName": "T", "CapacityUnits": 1.0}]}
+
+    def answer() -> dict:
+        serializer = JSONSerializer(operation_model=model.operation_model("BatchGetItem"), pretty_print=False,
+                                    value_picker=XFormedAttributePicker())
+        return json.loads(serializer.serialize(result)["body"])
+
+    direct = answer()
+    patched = BaseJSONSerializer._serialize
+    BaseJSONSerializer._serialize = patched.original
+    try:
+        generic = answer()
+    finally:
+        BaseJSONSerializer._serialize = patched
+    assert direct == generic and direct["Responses"]["T"][0]["b"] == {"B": "AP8Q"}
