@@ -10,7 +10,6 @@ alone) is printed too: there both sides are bound by the emulator, not by Dynamo
 
 import csv
 import io
-import threading
 import time
 
 import boto3
@@ -21,25 +20,10 @@ from tests.data.imports.generate_bulk import ACTIVATED
 from tests.support.handlers import ApiClient
 from tests.support.imports import ImportStack, data_file
 from tests.support.moto_server import moto_process
+from tests.support.round_trips import RoundTrips
 
 ROUND_TRIP = 0.010
 BASELINE_ROWS = 500  # the first rows of the file, with the same share of bad rows
-class RoundTrips:
-    """Counts DynamoDB requests and makes each wait the round trip (the thread sleeps, as on I/O)."""
-
-    def __init__(self) -> None:
-        self.delay = 0.0
-        self.count = 0
-        self._lock = threading.Lock()
-
-    def __call__(self, **_) -> None:
-        with self._lock:
-            self.count += 1
-        if self.delay:
-            time.sleep(self.delay)
-
-    def watch(self, client) -> None:
-        client.meta.events.register("before-send.dynamodb", self)
 
 
 @pytest.fixture

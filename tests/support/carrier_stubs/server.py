@@ -56,6 +56,10 @@ class StubCarrier:
 
         class _RequestHandler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out in separate writes; on a kept-alive connection Nagle's
+            # algorithm would hold the body for the client's delayed ACK (40 ms), as no real
+            # carrier's server does.
+            disable_nagle_algorithm = True
 
             def log_message(self, *_: Any) -> None:
                 pass
