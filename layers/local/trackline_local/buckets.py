@@ -18,7 +18,7 @@ import logging
 import os
 from typing import Any, Mapping
 
-from .template import Resolver, Template
+from .template import Resolver, Template, resources_to_create
 
 log = logging.getLogger("trackline_local.buckets")
 
@@ -39,12 +39,9 @@ def ensure_buckets(
     *,
     resolver: Resolver | None = None,
 ) -> dict[str, str]:
-    template = template if isinstance(template, Template) else Template.load(template)
-    resolver = resolver or template.resolver(names)
+    resolver, resources = resources_to_create(template, "AWS::S3::Bucket", names, resolver)
     buckets: dict[str, str] = {}
-    for lid, resource in template.resources_of_type("AWS::S3::Bucket").items():
-        if not resolver.creates(resource):
-            continue
+    for lid, resource in resources.items():
         name = bucket_name(resolver, lid)
         try:
             if resolver.region == "us-east-1":

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from typing import Any, Mapping
 
-from .template import Resolver, Template
+from .template import Resolver, Template, resources_to_create
 
 
 def ensure_email_identities(
@@ -22,12 +22,9 @@ def ensure_email_identities(
     *,
     resolver: Resolver | None = None,
 ) -> list[str]:
-    template = template if isinstance(template, Template) else Template.load(template)
-    resolver = resolver or template.resolver(names)
+    resolver, resources = resources_to_create(template, "AWS::SES::EmailIdentity", names, resolver)
     verified = []
-    for lid, resource in template.resources_of_type("AWS::SES::EmailIdentity").items():
-        if not resolver.creates(resource):
-            continue
+    for lid, resource in resources.items():
         identity = str(resolver.resolve((resource.get("Properties") or {})
                                         .get("EmailIdentity") or "")).strip()
         if not identity:

@@ -27,7 +27,7 @@ import logging
 import os
 from typing import Any, Mapping
 
-from .template import Resolver, Template
+from .template import Resolver, Template, resources_to_create
 
 log = logging.getLogger("trackline_local.event_rules")
 
@@ -43,12 +43,9 @@ def ensure_event_buses(
     *,
     resolver: Resolver | None = None,
 ) -> dict[str, str]:
-    template = template if isinstance(template, Template) else Template.load(template)
-    resolver = resolver or template.resolver(names)
+    resolver, resources = resources_to_create(template, "AWS::Events::EventBus", names, resolver)
     buses: dict[str, str] = {}
-    for lid, resource in template.resources_of_type("AWS::Events::EventBus").items():
-        if not resolver.creates(resource):
-            continue
+    for lid, resource in resources.items():
         name = resolver.named(lid)
         try:
             arn = events_client.create_event_bus(Name=name)["EventBusArn"]
@@ -66,13 +63,10 @@ def ensure_event_rules(
     *,
     resolver: Resolver | None = None,
 ) -> dict[str, str]:
-    template = template if isinstance(template, Template) else Template.load(template)
-    resolver = resolver or template.resolver(names)
+    resolver, resources = resources_to_create(template, "AWS::Events::Rule", names, resolver)
     ensure_event_buses(events_client, template, names, resolver=resolver)
     rules: dict[str, str] = {}
-    for lid, resource in template.resources_of_type("AWS::Events::Rule").items():
-        if not resolver.creates(resource):
-            continue
+    for lid, resource in resources.items():
         props = resolver.resolve(resource.get("Properties") or {})
         name, bus = resolver.named(lid), resolver.rule_bus_name(lid)
         state = str(props.get("State") or "ENABLED").upper()

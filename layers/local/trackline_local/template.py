@@ -697,6 +697,20 @@ class Template:
         return union
 
 
+def resources_to_create(
+    template: "Template | str | os.PathLike[str]",
+    resource_type: str,
+    names: Mapping[str, str] | None = None,
+    resolver: Resolver | None = None,
+) -> tuple[Resolver, dict[str, dict[str, Any]]]:
+    """What the ensure_* functions of one resource type start from: the template's resolver and
+    the resources of that type that the template's conditions create, by logical id."""
+    template = template if isinstance(template, Template) else Template.load(template)
+    resolver = resolver or template.resolver(names)
+    wanted = template.resources_of_type(resource_type)
+    return resolver, {lid: resource for lid, resource in wanted.items() if resolver.creates(resource)}
+
+
 def _maybe(resolver: Resolver, value: Any, default: Any) -> Any:
     if value is None:
         return default
