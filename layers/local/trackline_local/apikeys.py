@@ -130,18 +130,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     service = ApiKeyService()
     try:
         if args.command == "create":
-            signing = {"aes_secret": True} if args.aes else {}
-            if public_key is not None:
-                signing["rsa_public_key"] = public_key
-            issued = service.register(args.name.strip(), **signing)
+            issued = service.register(args.name.strip(), aes_secret=args.aes or None, rsa_public_key=public_key)
             print(f"Created API key {issued.key_id} ({issued.name}) in {target}.")
             print("Give this key to the client as its as-api-key; it is shown only now:")
             print(f"  {issued.plaintext}")
-            if getattr(issued, "secret", None):
+            if issued.secret:
                 print("and this AES secret as its api_secret (authentication_type AES); it is "
                       "shown only now too:")
                 print(f"  {issued.secret}")
-            elif getattr(issued, "signature", None) == "rsa":
+            elif issued.signature == "rsa":
                 print("Requests must be signed with the matching private key "
                       "(authentication_type RSA).")
         elif args.command == "list":
@@ -151,7 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return 0
             rows = [("KEY ID", "NAME", "CREATED", "REVOKED", "SIGNING")]
             rows += [(str(k.key_id), str(k.name), _when(k.created_at), _when(k.revoked_at),
-                      (getattr(k, "signature", None) or "-").upper())
+                      (k.signature or "-").upper())
                      for k in keys]
             widths = [max(len(row[i]) for row in rows) for i in range(5)]
             for row in rows:

@@ -371,8 +371,7 @@ class LocalStack:
         except ImportError as exc:
             sys.stderr.write(f"[local] API key not registered: {exc}\n")
             return
-        signing = {"aes_secret": self.api_secret} if self.api_secret else {}
-        issued = ApiKeyService().register(self.api_key_name, self.api_key, **signing)
+        issued = ApiKeyService().register(self.api_key_name, self.api_key, aes_secret=self.api_secret)
         self.api_key = getattr(issued, "plaintext", None) or self.api_key
         self.api_key_id = getattr(issued, "key_id", None)
 

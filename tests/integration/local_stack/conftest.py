@@ -268,14 +268,17 @@ class StubApiKeyService:
     keys: dict[str, dict[str, Any]] = {}
     calls: list[tuple[str, Any]] = []
 
-    def register(self, name: str, plaintext: str | None = None) -> Any:
+    def register(self, name: str, plaintext: str | None = None, *, aes_secret: str | bool | None = None,
+                 rsa_public_key: str | None = None) -> Any:
         plaintext = plaintext or "tl_stub_generated_key_0123456789"
         StubApiKeyService.calls.append(("register", (name, plaintext)))
         key_id = f"id{len(self.keys) + 1}"
+        signature = "aes" if aes_secret else "rsa" if rsa_public_key else None
         info = {"key_id": key_id, "name": name, "created_at": "2026-01-01T00:00:00Z",
-                "revoked_at": None}
+                "revoked_at": None, "signature": signature}
         self.keys[key_id] = info
-        return types.SimpleNamespace(plaintext=plaintext, **info)
+        secret = ("tl_stub_generated_aes_secret" if aes_secret is True else aes_secret) or None
+        return types.SimpleNamespace(plaintext=plaintext, secret=secret, **info)
 
     def list(self) -> list[Any]:
         StubApiKeyService.calls.append(("list", None))
@@ -303,9 +306,10 @@ def stub_api_keys(monkeypatch: pytest.MonkeyPatch) -> type[StubApiKeyService]:
 STUB_MODULE_SOURCE = '''
 import sys, types
 class ApiKeyService:
-    def register(self, name, plaintext=None):
+    def register(self, name, plaintext=None, *, aes_secret=None, rsa_public_key=None):
         return types.SimpleNamespace(key_id="id1", name=name, created_at="2026-01-01T00:00:00Z",
-                                     revoked_at=None, plaintext=plaintext or "tl_generated_in_stub")
+                                     revoked_at=None, plaintext=plaintext or "tl_generated_in_stub",
+                                     signature="aes" if aes_secret else None, secret=None)
 module = types.ModuleType("trackline.services.api_keys")
 module.ApiKeyService = ApiKeyService
 sys.modules["trackline.services.api_keys"] = module
