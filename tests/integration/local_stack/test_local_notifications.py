@@ -81,7 +81,8 @@ def test_a_parcel_to_delivered_emails_texts_and_posts_each_stage_once(stack: Loc
 
     # The customer: trackable, then the first InTransit, OutForDelivery, Delivered; in French.
     def files(kind):
-        return sorted(outbox.glob(f"*-{kind}-*"))
+        # A message being written has a hidden temporary name until it is complete.
+        return sorted(path for path in outbox.glob(f"*-{kind}-*") if not path.name.startswith("."))
 
     emails = wait_for(lambda: len(files("email")) >= 4 and files("email"), 90)
     messages = [email.message_from_bytes(path.read_bytes()) for path in emails]
