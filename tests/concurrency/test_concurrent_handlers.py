@@ -10,20 +10,13 @@ import pytest
 
 from tests.concurrency.lambda_instances import invoke_in_parallel
 from tests.conftest import reset_cached_clients
+from tests.integration.test_repository import ONE_FIELD_EACH
 from tests.support.handlers import ApiClient, http_event
 from tests.support.moto_server import serial_moto_table
 
 TABLE = "ConcurrencyTable"
 API = "/tracking/2024-04"
 AUTHORIZED = ApiClient.AUTHENTICATED
-# One field each, so that a lost update shows as a field that is missing afterwards.
-FIELDS = [
-    ("title", "t"), ("note", "n"), ("order_id", "o"), ("order_number", "on"), ("customer_name", "c"),
-    ("origin_city", "oc"), ("origin_state", "os"), ("origin_postal_code", "op"), ("destination_city", "dc"),
-    ("destination_state", "ds"), ("destination_postal_code", "dp"), ("pickup_location", "pl"),
-    ("pickup_note", "pn"), ("shipment_type", "st"), ("shipping_method", "sm"), ("order_id_path", "oi"),
-    ("origin_raw_location", "or"), ("destination_raw_location", "dr"), ("language", "fr"), ("tracking_key", "tk"),
-]
 
 
 @pytest.fixture
@@ -61,25 +54,25 @@ def test_fifty_parallel_creates_of_one_number_make_one_tracking_and_forty_nine_d
     outcomes = Counter((result.get("statusCode"), result.get("body", {}).get("meta", {}).get("code")) for result in results)
     assert outcomes == {(201, 201): 1, (400, 4003): 49}, results
     [created] = [result["body"]["data"]["tracking"] for result in results if result["statusCode"] == 201]
-    assert ApiClient().get(f"/trackings/aramex/TLRACE000001").data["tracking"]["id"] == created["id"]
+    assert ApiClient().get("/trackings/aramex/TLRACE000001").data["tracking"]["id"] == created["id"]
     assert len(stored_items("NUMBER#aramex#TLRACE000001")) == 1
     assert [item["pk"]["S"] for item in stored_items("TRACKING#") if item["sk"]["S"] == "TRACKING"] == [f"TRACKING#{created['id']}"]
 
 
 def test_twenty_parallel_updates_and_a_poll_of_one_tracking_lose_nothing(instances):
     created = ApiClient().create(tracking_number="SBX77000001", slug="sandbox")
-    updates = [api_call("PUT", f"/trackings/{created['id']}", {"tracking": {name: value}}) for name, value in FIELDS]
+    updates = [api_call("PUT", f"/trackings/{created['id']}", {"tracking": {name: value}}) for name, value in ONE_FIELD_EACH]
     poll = ("poll_worker", {"Records": [sqs_record({"slug": "sandbox", "tracking_ids": [created["id"]]})]})
 
     *answers, polled = invoke_in_parallel([*updates, poll], instances)
 
-    assert [answer["statusCode"] for answer in answers] == [200] * len(FIELDS), answers
+    assert [answer["statusCode"] for answer in answers] == [200] * len(ONE_FIELD_EACH), answers
     assert polled == {"batchItemFailures": []}
     stored = ApiClient().get(f"/trackings/{created['id']}").data["tracking"]
-    assert {name: stored[name] for name, _ in FIELDS} == dict(FIELDS), "an update was lost"
+    assert {name: stored[name] for name, _ in ONE_FIELD_EACH} == dict(ONE_FIELD_EACH), "an update was lost"
     assert stored["tag"] == "InfoReceived" and len(stored["checkpoints"]) == 1, "the poll was lost"
     [item] = [item for item in stored_items(f"TRACKING#{created['id']}") if item["sk"]["S"] == "TRACKING"]
-    assert item["version"]["N"] == str(1 + len(FIELDS) + 1), "every write is one version"
+    assert item["version"]["N"] == str(1 + len(ONE_FIELD_EACH) + 1), "every write is one version"
 
 
 def test_two_parallel_retracks_let_exactly_one_through(instances):

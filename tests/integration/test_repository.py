@@ -148,12 +148,14 @@ def test_twenty_concurrent_updates_of_different_fields_all_land():
         with ThreadPoolExecutor(max_workers=20) as pool:
             list(pool.map(update, range(20)))
         stored = repository.get(original.id)
-    for name, value in _FIELDS:
+    for name, value in ONE_FIELD_EACH:
         assert getattr(stored, name) == value, name
     assert stored.version == 21
 
 
-_FIELDS = [
+# One field each, so that a lost update shows as a field that is missing afterwards (also the
+# concurrency tests' table).
+ONE_FIELD_EACH = [
     ("title", "t"), ("note", "n"), ("order_id", "o"), ("order_number", "on"), ("customer_name", "c"),
     ("origin_city", "oc"), ("origin_state", "os"), ("origin_postal_code", "op"), ("destination_city", "dc"),
     ("destination_state", "ds"), ("destination_postal_code", "dp"), ("pickup_location", "pl"),
@@ -165,5 +167,5 @@ _FIELDS = [
 def _one_field(index: int):
     from trackline.models.requests import UpdateTracking
 
-    name, value = _FIELDS[index]
+    name, value = ONE_FIELD_EACH[index]
     return UpdateTracking(**{name: value})

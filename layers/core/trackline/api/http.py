@@ -14,7 +14,7 @@ from typing import Any
 
 # A path parameter is one segment: unreserved and sub-delimiter characters of RFC 3986, the
 # percent sign of an encoded character, and the characters clients send unencoded anyway.
-_PARAMETER = re.compile(r"<(\w+)>")
+PATH_PARAMETER = re.compile(r"<(\w+)>")
 _SEGMENT = r"[\w\-._~()'!*:@,;=+&$%<> \[\]{}|^]+"
 
 
@@ -80,11 +80,11 @@ class Route:
 
     @property
     def pattern(self) -> re.Pattern[str]:
-        return re.compile("^" + _PARAMETER.sub(lambda found: f"(?P<{found.group(1)}>{_SEGMENT})", self.path) + "$")
+        return re.compile("^" + PATH_PARAMETER.sub(lambda found: f"(?P<{found.group(1)}>{_SEGMENT})", self.path) + "$")
 
     @property
     def is_static(self) -> bool:
-        return _PARAMETER.search(self.path) is None
+        return PATH_PARAMETER.search(self.path) is None
 
 
 class Resolver:

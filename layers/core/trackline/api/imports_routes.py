@@ -52,8 +52,7 @@ def create_import(body: RawBody):
     if media_type not in CSV_MEDIA_TYPES:
         raise InvalidValue("content-type", "Send the file itself as the body, with Content-Type: text/csv.")
     # 202 for a file seen before too: its import (whatever its status) is the answer.
-    summary, _ = service().imports.submit(body.content)
-    return success({"import": summary.as_contract()}, 202)
+    return success({"import": service().imports.submit(body.content).as_contract()}, 202)
 
 
 def list_imports(query: ImportListQuery):

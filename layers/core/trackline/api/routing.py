@@ -8,17 +8,15 @@ same table (and so from the same models) only when someone asks for it.
 
 import inspect
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ValidationError
 
-from trackline.api.http import Request, Response, Route
+from trackline.api.http import PATH_PARAMETER, Request, Response, Route
 from trackline.errors import InvalidJson
 
-_PATH_PARAMETER = re.compile(r"<(\w+)>")
 
 
 @dataclass(frozen=True)
@@ -41,7 +39,7 @@ class Endpoint:
 
     @property
     def path_parameters(self) -> list[str]:
-        return _PATH_PARAMETER.findall(self.path)
+        return PATH_PARAMETER.findall(self.path)
 
     @property
     def body_model(self) -> type[BaseModel] | None:

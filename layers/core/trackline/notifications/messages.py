@@ -109,7 +109,6 @@ def message_catalog() -> Mapping[str, Any]:
     return json.loads(text)
 
 
-
 def matching_language(requested: str | None, supported: Collection[str]) -> str | None:
     """The exact code (any case), else its primary subtag ("pt-BR" -> "pt"), if supported."""
     code = (requested or "").strip().lower().replace("_", "-")

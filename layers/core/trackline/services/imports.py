@@ -108,24 +108,24 @@ class ImportService:
 
     # -- the API: accept a file ------------------------------------------------------------
 
-    def submit(self, content: bytes) -> tuple[ImportSummary, bool]:
-        """(the import, whether it is new). A file refused as a whole is refused here at once;
-        the rows are imported by the worker."""
+    def submit(self, content: bytes) -> ImportSummary:
+        """The file's import, new or (for a file seen before) the one it already has. A file
+        refused as a whole is refused here at once; the rows are imported by the worker."""
         parsed = read_csv(content, max_rows=self._settings.import_max_rows)
         if not parsed.accepted:
             raise InvalidImportFile([problem.message for problem in parsed.problems])
         import_id = import_id_of(content)
         existing = self._imports.get(import_id)
         if existing is not None:
-            return existing, False
+            return existing
         key = self._files.store_upload(import_id, content)
         summary = self._new_summary(import_id, "api", key, len(content))
         summary.total_rows = len(parsed.rows)
         # Queued before it is recorded: a recorded import is always on its way.
         self._queue.send(import_id, key)
         if not self._imports.create(summary):
-            return self._imports.get(import_id) or summary, False
-        return summary, True
+            return self._imports.get(import_id) or summary
+        return summary
 
     def get(self, import_id: str, query: ImportReportQuery) -> dict[str, Any]:
         summary = self._imports.get(import_id) if _is_import_id(import_id) else None
